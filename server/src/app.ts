@@ -1,0 +1,168 @@
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Worker } from 'bullmq';
+import type { Config, ProcessRole } from './config.js';
+import type { Logger } from './log.js';
+import { Keys } from './store/keys.js';
+import { closeRedis, createRedis, waitReady, type Redis } from './store/redis.js';
+import { AlertStore } from './store/alert-store.js';
+import { DeviceStore } from './store/device-store.js';
+import { SessionStore, UserStore } from './store/user-store.js';
+import { DirectoryStore } from './store/directory-store.js';
+import { AuditStore } from './store/audit-store.js';
+import { Directory } from './directory/directory.js';
+import { DeviceService } from './directory/device-service.js';
+import { AlertService } from './alerts/alert-service.js';
+import { FanoutQueue } from './fanout/fanout-queue.js';
+import { startFanoutWorker } from './fanout/fanout-worker.js';
+import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
+import { attachAgentGateway } from './realtime/agent-gateway.js';
+import { attachConsoleGateway } from './realtime/console-gateway.js';
+import { ReportBatcher } from './realtime/report-batcher.js';
+import { CountsPublisher } from './realtime/counts-publisher.js';
+import { SessionAuth } from './auth/session-auth.js';
+import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createHttpApp } from './http/http-app.js';
+
+export const VERSION = '0.1.0';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  redisUrl: string;
+  role: ProcessRole;
+}
+
+export interface VarselApp {
+  /** The HTTP server of an edge (not listening yet); undefined for a worker. */
+  httpServer: http.Server | undefined;
+  io: AgentServer;
+  /** Set on the very first start when the admin password was generated: print it once. */
+  firstAdmin: { username: string; generatedPassword?: string } | undefined;
+  close(): Promise<void>;
+}
+
+const defaultConsoleDir = fileURLToPath(new URL('../../web-console/dist', import.meta.url));
+
+/**
+ * Wires a Varsel process for its role. Never listens: the caller (main, or a test) does, so tests
+ * start it on port 0. Redis must be reachable within 10 s, else this rejects.
+ */
+export async function createApp({ config, log, redisUrl, role }: AppDeps): Promise<VarselApp> {
+  const keys = new Keys(config.REDIS_PREFIX);
+  const isEdge = role !== 'worker';
+  const isWorker = role !== 'edge';
+  const connections: Redis[] = [];
+  const conn = (purpose: 'command' | 'blocking', name: string): Redis => {
+    const r = createRedis(redisUrl, purpose, `varsel-${role}-${name}`, log.child({ area: 'store' }));
+    connections.push(r);
+    return r;
+  };
+  const redis = conn('command', 'store');
+  await waitReady(redis, 10_000);
+
+  const alertStore = new AlertStore(redis, keys);
+  const deviceStore = new DeviceStore(redis, keys);
+  const userStore = new UserStore(redis, keys);
+  const audit = new AuditStore(redis, keys);
+  const directory = new Directory(new DirectoryStore(redis, keys));
+  await directory.seedDefaults();
+
+  // The adapter publishes on `redis`, the same connection the stores write on (see runFanout).
+  const io: AgentServer = new Server({
+    transports: ['websocket'],
+    pingInterval: config.SOCKET_PING_INTERVAL_MS,
+    pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
+    // 16 KiB: agent messages are a few hundred bytes.
+    maxHttpBufferSize: 16_384,
+    serveClient: false,
+    adapter: createAdapter(redis, {
+      streamName: keys.adapterStream,
+      channelPrefix: keys.adapterStream,
+      sessionKeyPrefix: keys.adapterSessions,
+      // 100,000 entries: far more than the broadcasts of any crisis; each entry is one broadcast.
+      maxLen: 100_000,
+    }),
+  });
+  const broadcaster = new Broadcaster(io);
+  const fanoutQueue = new FanoutQueue(redis, keys.bullPrefix);
+  const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, broadcaster });
+
+  let httpServer: http.Server | undefined;
+  let batcher: ReportBatcher | undefined;
+  let counts: CountsPublisher | undefined;
+  let firstAdmin: VarselApp['firstAdmin'];
+  if (isEdge) {
+    firstAdmin = await bootstrapAdmin(userStore, config.VARSEL_ADMIN_PASSWORD);
+    const auth = new SessionAuth(userStore, new SessionStore(redis, keys), {
+      ttlHours: config.SESSION_TTL_HOURS,
+      maxAttempts: config.LOGIN_MAX_ATTEMPTS,
+      secureCookies: config.PUBLIC_URL?.startsWith('https:') ?? false,
+    });
+    const deviceService = new DeviceService({ devices: deviceStore, directory, audit, broadcaster });
+    const app = createHttpApp({
+      auth,
+      alerts: alertService,
+      devices: deviceService,
+      directory,
+      users: userStore,
+      audit,
+      log,
+      version: VERSION,
+      webConsoleDir: config.WEB_CONSOLE_DIR ?? defaultConsoleDir,
+      isReady: () => redis.status === 'ready',
+    });
+    httpServer = http.createServer(app);
+    io.attach(httpServer);
+    const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
+    counts = publisher;
+    batcher = new ReportBatcher(alertStore, {
+      flushMs: config.ACK_FLUSH_MS,
+      batchMax: config.ACK_BATCH_MAX,
+      // 100,000 reports in memory at most (about 20 MB) before agents are told to retry.
+      maxPending: 100_000,
+      log: log.child({ area: 'realtime' }),
+      onRecorded: (ids) => publisher.touch(ids),
+    });
+    attachAgentGateway(io, { devices: deviceStore, batcher, log: log.child({ area: 'realtime' }) });
+    attachConsoleGateway(consoleNamespace(io), { auth, alerts: alertService, log: log.child({ area: 'realtime' }) });
+  }
+
+  let worker: Worker | undefined;
+  if (isWorker) {
+    worker = startFanoutWorker(
+      { alerts: alertStore, devices: deviceStore, directory, broadcaster, log: log.child({ area: 'fanout' }) },
+      { connection: conn('blocking', 'worker'), prefix: keys.bullPrefix, concurrency: config.FANOUT_CONCURRENCY },
+    );
+  }
+
+  let closed = false;
+  return {
+    httpServer,
+    io,
+    firstAdmin,
+    async close() {
+      if (closed) return;
+      closed = true;
+      counts?.stop();
+      if (isEdge) {
+        // Agents reconnect to another edge at once instead of waiting for a heartbeat to fail.
+        io.local.emit('session:ended', { reason: 'SERVER_SHUTDOWN' });
+      }
+      await worker?.close();
+      await batcher?.drain();
+      if (httpServer) {
+        await new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+        });
+      } else {
+        // A worker's server was never attached (no engine): close just its adapters' Redis readers.
+        await Promise.all([io.of('/').adapter.close(), consoleNamespace(io).adapter.close()]);
+      }
+      await fanoutQueue.close();
+      await Promise.all(connections.map(closeRedis));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of a Varsel server process, read from the environment once in the
+ * entry point and passed down. Every key has a default and a reason.
+ */
+export const ConfigSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port of the edge (0 picks a free one)'),
+    HOST: z.string().default('0.0.0.0').describe('address the edge listens on'),
+    PUBLIC_URL: z.url().optional().describe('URL users and agents reach the console at; https here marks cookies Secure'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+      .optional()
+      .describe('Redis, the system of record; unset: 127.0.0.1:6379 if it answers, else a private redis-server under DATA_DIR'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'REDIS_PREFIX is 1-40 letters, digits, dots, dashes or underscores')
+      .default('varsel')
+      .describe('prefix of every Redis key, BullMQ queue and adapter stream, so several installations can share a Redis'),
+    DATA_DIR: z.string().default('./data').describe('where the private redis-server keeps its AOF when Varsel starts one'),
+    EMBEDDED_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6390).describe('port of the private redis-server'),
+    VARSEL_ADMIN_PASSWORD: z
+      .string()
+      .min(12, 'VARSEL_ADMIN_PASSWORD needs at least 12 characters')
+      .optional()
+      .describe('password of the first admin, created on the first start; unset: one is generated and printed once'),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12).describe('how long a console login lasts'),
+    WEB_CONSOLE_DIR: z.string().optional().describe('built console to serve at /; default: web-console/dist of this checkout'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+    FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe('fan-out jobs a worker runs at once'),
+    ACK_FLUSH_MS: z.coerce.number().int().min(1).max(1000).default(20).describe('how long an edge gathers reports before one Redis round trip'),
+    ACK_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(1000).describe('most reports written in one batch'),
+    COUNTS_PUSH_MS: z.coerce.number().int().min(10).max(10_000).default(250).describe('how often an edge pushes live counts to consoles, per alert'),
+    SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000).describe('socket.io heartbeat interval'),
+    SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000).describe('socket.io heartbeat timeout'),
+    SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16_384).default(1_048_576).describe('a slower agent than this much unsent data is disconnected'),
+    LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins per username and 15 minutes before 429'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SOCKET_PING_TIMEOUT_MS > c.SOCKET_PING_INTERVAL_MS * 4) {
+      ctx.addIssue({ code: 'custom', path: ['SOCKET_PING_TIMEOUT_MS'], message: 'SOCKET_PING_TIMEOUT_MS should not exceed 4 x SOCKET_PING_INTERVAL_MS' });
+    }
+  });
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const ROLES = ['all', 'edge', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment. Throws ConfigError listing every problem; nothing is opened before. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] !== undefined && env[k] !== '' ? [[k, env[k]]] : [])),
+  );
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+/** `--role all|edge|worker` (default all). */
+export function parseRole(argv: readonly string[]): ProcessRole {
+  const i = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (i < 0) return 'all';
+  const arg = argv[i] ?? '';
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[i + 1];
+  if (value === 'all' || value === 'edge' || value === 'worker') return value;
+  throw new ConfigError([`--role: expected all, edge or worker, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`]);
+}
+
+/** The lines of .env.example, generated from the schema. */
+export function envExample(): string {
+  const lines = ['# Varsel configuration. Generated from server/src/config.ts; every key is optional.'];
+  for (const [key, schema] of Object.entries(ConfigSchema.shape)) {
+    const desc = (schema as z.ZodType).description ?? '';
+    const def = (schema as z.ZodType).safeParse(undefined);
+    lines.push('', `# ${desc}`, `# ${key}=${def.success && def.data !== undefined ? String(def.data) : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,87 @@
+import {
+  AgentHandshakeSchema,
+  AlertReportSchema,
+  DISCONNECT_REASONS,
+  ERRORS,
+  PROTOCOL_VERSION,
+  VarselError,
+  type AckResult,
+  type DisconnectReason,
+  type HandshakeErrorData,
+} from '@varsel/shared';
+import type { Logger } from '../log.js';
+import type { DeviceStore } from '../store/device-store.js';
+import type { ReportBatcher } from './report-batcher.js';
+import type { AgentServer } from './broadcaster.js';
+import { rooms } from './rooms.js';
+
+/** The Error a refused handshake hands to socket.io; the agent reads `data`. */
+export function handshakeError(reason: DisconnectReason): Error & { data: HandshakeErrorData } {
+  const err = new Error(reason) as Error & { data: HandshakeErrorData };
+  err.data = { code: DISCONNECT_REASONS[reason].code, reason };
+  return err;
+}
+
+function failure(err: unknown): AckResult<never> {
+  const e = err instanceof VarselError ? err : new VarselError('INTERNAL');
+  return { ok: false, error: { code: e.code, message: e.message } };
+}
+
+/**
+ * The agents' side of the main namespace: authenticates every handshake before the connection
+ * is accepted (unknown, wrong-secret and revoked devices never join a room), puts the socket in
+ * its audience rooms, and takes delivery reports.
+ */
+export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore; batcher: ReportBatcher; log: Logger }): void {
+  const log = deps.log;
+
+  io.use((socket, next) => {
+    const parsed = AgentHandshakeSchema.safeParse(socket.handshake.auth);
+    if (!parsed.success) {
+      next(handshakeError('BAD_HANDSHAKE'));
+      return;
+    }
+    if (parsed.data.protocol !== PROTOCOL_VERSION) {
+      next(handshakeError('PROTOCOL_UNSUPPORTED'));
+      return;
+    }
+    deps.devices
+      .authenticate(parsed.data.deviceId, parsed.data.secret)
+      .then((res) => {
+        if (!res.ok) {
+          log.info({ deviceId: parsed.data.deviceId, reason: res.reason, address: socket.handshake.address }, 'agent handshake refused');
+          next(handshakeError(res.reason));
+          return;
+        }
+        socket.data.deviceId = res.device.deviceId;
+        socket.data.orgUnit = res.device.orgUnit;
+        next();
+      })
+      .catch((err: unknown) => {
+        log.warn({ err }, 'agent handshake could not be checked');
+        next(handshakeError('UNAVAILABLE'));
+      });
+  });
+
+  io.on('connection', (socket) => {
+    const { deviceId, orgUnit } = socket.data;
+    void socket.join([rooms.allAgents, rooms.unit(orgUnit), rooms.device(deviceId)]);
+
+    socket.on('alert:report', (raw: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') {
+        log.debug({ deviceId }, 'alert:report without an ack callback ignored');
+        return;
+      }
+      const reply = ack as (r: AckResult<{ recorded: boolean }>) => void;
+      const parsed = AlertReportSchema.safeParse(raw);
+      if (!parsed.success) {
+        reply({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code, message: parsed.error.issues[0]?.message ?? 'invalid report' } });
+        return;
+      }
+      deps.batcher
+        .add({ alertId: parsed.data.alertId, deviceId, state: parsed.data.state })
+        .then((outcome) => reply({ ok: true, data: { recorded: outcome === 'recorded' } }))
+        .catch((err: unknown) => reply(failure(err)));
+    });
+  });
+}

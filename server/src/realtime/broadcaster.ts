@@ -1,0 +1,66 @@
+import type { Namespace, Server } from 'socket.io';
+import {
+  CONSOLE_NAMESPACE,
+  type AgentAlert,
+  type AgentClientToServer,
+  type AgentServerToClient,
+  type Alert,
+  type AlertCounts,
+  type AlertView,
+  type ConsoleClientToServer,
+  type ConsoleServerToClient,
+  type Role,
+} from '@varsel/shared';
+import { rooms } from './rooms.js';
+
+export type AgentServer = Server<AgentClientToServer, AgentServerToClient, Record<string, never>, AgentSocketData>;
+export interface AgentSocketData {
+  deviceId: string;
+  orgUnit: string;
+}
+
+export interface ConsoleSocketData {
+  username: string;
+  role: Role;
+}
+export type ConsoleNamespace = Namespace<ConsoleClientToServer, ConsoleServerToClient, Record<string, never>, ConsoleSocketData>;
+
+/** The console namespace of a server whose type parameters are the agents'. */
+export function consoleNamespace(io: AgentServer): ConsoleNamespace {
+  return io.of(CONSOLE_NAMESPACE) as unknown as ConsoleNamespace;
+}
+
+export function toAgentAlert(a: Alert): AgentAlert {
+  const { audience: _audience, createdBy: _createdBy, ...rest } = a;
+  return rest;
+}
+
+/**
+ * Everything the server sends to many sockets goes through here, once per event: the adapter
+ * encodes a broadcast once and carries it to every edge, each of which writes it to its own sockets.
+ */
+export class Broadcaster {
+  private readonly consoles: ConsoleNamespace;
+
+  constructor(private readonly io: AgentServer) {
+    this.consoles = consoleNamespace(io);
+  }
+
+  alertToAgents(agentRooms: string[], alert: Alert): void {
+    this.io.to(agentRooms).emit('alert:created', toAgentAlert(alert));
+  }
+
+  alertToConsoles(view: AlertView): void {
+    this.consoles.to(rooms.alertReaders).emit('alert:created', view);
+  }
+
+  countsToConsoles(alertId: string, counts: AlertCounts): void {
+    this.consoles.to(rooms.alertWatchers(alertId)).emit('alert:counts', { alertId, counts });
+  }
+
+  /** Ends a device's connections on every edge (after a revoke). */
+  disconnectDevice(deviceId: string): void {
+    this.io.to(rooms.device(deviceId)).emit('session:ended', { reason: 'DEVICE_REVOKED' });
+    this.io.in(rooms.device(deviceId)).disconnectSockets(true);
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { AgentAlert, AlertCounts, AlertView } from './alert.js';
+import { ReportedStateSchema } from './alert.js';
+import { UuidSchema } from './ids.js';
+import type { DisconnectReason } from './disconnect.js';
+
+/** Version of the agent protocol (docs/protocol.md). The handshake carries it. */
+export const PROTOCOL_VERSION = 1;
+
+/** The socket.io namespace of consoles; agents use the main namespace "/". */
+export const CONSOLE_NAMESPACE = '/console';
+
+/** The one shape of every socket acknowledgement. */
+export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: number; message: string } };
+export type AckCallback<T> = (result: AckResult<T>) => void;
+
+/** `auth` of an agent's socket.io handshake. */
+export const AgentHandshakeSchema = z
+  .object({
+    deviceId: UuidSchema,
+    secret: z.string().min(16).max(200),
+    protocol: z.number().int().positive(),
+    agentVersion: z.string().max(40).optional(),
+  })
+  .strict();
+export type AgentHandshake = z.infer<typeof AgentHandshakeSchema>;
+
+/** `data` of the Error an agent receives on `connect_error` when the server refuses the handshake. */
+export interface HandshakeErrorData {
+  code: number;
+  reason: DisconnectReason;
+}
+
+/** alert:report — an agent tells the server how far it got with an alert. */
+export const AlertReportSchema = z
+  .object({
+    alertId: UuidSchema,
+    state: ReportedStateSchema,
+  })
+  .strict();
+export type AlertReport = z.infer<typeof AlertReportSchema>;
+
+export interface AgentServerToClient {
+  /** A new alert for this device. Delivered at least once; dedupe by `id`. */
+  'alert:created': (alert: AgentAlert) => void;
+  /** The server is about to close this connection; the reason decides what the agent does next. */
+  'session:ended': (payload: { reason: DisconnectReason }) => void;
+}
+export interface AgentClientToServer {
+  'alert:report': (report: AlertReport, ack: AckCallback<{ recorded: boolean }>) => void;
+}
+
+/** console: watch one alert's counts. */
+export const WatchAlertSchema = z.object({ alertId: UuidSchema }).strict();
+
+export interface ConsoleServerToClient {
+  /** Counts only ever grow; a client keeps the largest it has seen of each. */
+  'alert:counts': (payload: { alertId: string; counts: AlertCounts }) => void;
+  'alert:created': (alert: AlertView) => void;
+}
+export interface ConsoleClientToServer {
+  'alert:watch': (payload: { alertId: string }, ack: AckCallback<AlertView>) => void;
+  'alert:unwatch': (payload: { alertId: string }, ack: AckCallback<null>) => void;
+}
