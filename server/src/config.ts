@@ -83,7 +83,8 @@ export function envExample(): string {
   for (const [key, schema] of Object.entries(ConfigSchema.shape)) {
     const desc = (schema as z.ZodType).description ?? '';
     const def = (schema as z.ZodType).safeParse(undefined);
-    lines.push('', `# ${desc}`, `# ${key}=${def.success && def.data !== undefined ? String(def.data) : ''}`);
+    const value = def.success && (typeof def.data === 'string' || typeof def.data === 'number') ? String(def.data) : '';
+    lines.push('', `# ${desc}`, `# ${key}=${value}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -36,17 +36,26 @@ export interface EmbeddedRedis {
  * else a private redis-server from PATH with AOF on and its data under DATA_DIR/redis, stopped
  * when Varsel stops. A private server left behind by a killed Varsel is reused.
  */
-export async function resolveRedis(opts: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedRedis> {
-  if (await redisAnswers('127.0.0.1', 6379)) {
-    opts.log.info('REDIS_URL is unset; using the Redis that answers on 127.0.0.1:6379');
-    return { url: 'redis://127.0.0.1:6379', child: undefined, stop: async () => {} };
+export async function resolveRedis(opts: {
+  dataDir: string;
+  port: number;
+  log: Logger;
+  /** Where a running Redis is looked for first; tests point it elsewhere. */
+  probePort?: number;
+  binary?: string;
+}): Promise<EmbeddedRedis> {
+  const probePort = opts.probePort ?? 6379;
+  const binary = opts.binary ?? 'redis-server';
+  if (await redisAnswers('127.0.0.1', probePort)) {
+    opts.log.info({ port: probePort }, 'REDIS_URL is unset; using the Redis that answers on 127.0.0.1');
+    return { url: `redis://127.0.0.1:${probePort}`, child: undefined, stop: async () => {} };
   }
   const url = `redis://127.0.0.1:${opts.port}`;
   if (await redisAnswers('127.0.0.1', opts.port)) {
     opts.log.info({ url }, 'reusing the private redis-server that is already running');
     return { url, child: undefined, stop: async () => {} };
   }
-  const which = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  const which = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   if (which.error) {
     throw new EmbeddedRedisError(
       'Varsel needs Redis. Nothing answers on 127.0.0.1:6379 and no redis-server is on PATH.\n' +
@@ -57,7 +66,7 @@ export async function resolveRedis(opts: { dataDir: string; port: number; log: L
   const dir = path.resolve(opts.dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const child = spawn(
-    'redis-server',
+    binary,
     [REDIS_CONF, '--port', String(opts.port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', 'redis.log', '--daemonize', 'no'],
     { stdio: 'ignore' },
   );

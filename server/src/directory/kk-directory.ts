@@ -34,6 +34,7 @@ export function slug(text: string): string {
     .replace(/ø/g, 'oe')
     .replace(/å/g, 'aa')
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 80);

@@ -51,7 +51,7 @@ export function apiRouter(d: ApiDeps): Router {
     await d.audit.append({ actor: user.username, action: 'session.login' });
     res.setHeader('Set-Cookie', d.auth.cookie(token)).json(user);
   });
-  r.get('/session', authed(null, async (_req, res, user) => void res.json(user)));
+  r.get('/session', authed(null, (_req, res, user) => Promise.resolve(void res.json(user))));
   r.delete('/session', async (req, res) => {
     const session = await d.auth.fromCookieHeader(req.headers.cookie);
     if (session) await d.auth.logout(session.token);

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 /** Turns body-parser failures into catalogue errors. */
 function fromBodyParser(err: unknown): VarselError | undefined {
   if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
-  switch ((err as { type: unknown }).type) {
+  switch (err.type) {
     case 'entity.parse.failed':
       return new VarselError('BAD_JSON');
     case 'entity.too.large':

@@ -92,7 +92,7 @@ export class AlertStore {
   /** Fixes the audience of an alert once (idempotent across job retries); returns targeted. */
   async startFanout(id: string, deviceSetKeys: string[]): Promise<number> {
     const keys = [this.keys.alertExpected(id), this.keys.alertStats(id), ...deviceSetKeys];
-    return (await this.redis.varselStartFanout(keys.length, ...keys)) as number;
+    return this.redis.varselStartFanout(keys.length, ...keys);
   }
 
   async markFanoutDone(id: string, now = new Date()): Promise<void> {

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envExample, loadConfig, parseRole } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives every key a default, so an empty environment is a valid configuration', () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(8080);
+    expect(c.REDIS_PREFIX).toBe('varsel');
+    expect(c.REDIS_URL).toBeUndefined();
+  });
+
+  it('lists every problem at once, each naming its key', () => {
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x', VARSEL_ADMIN_PASSWORD: 'short' });
+      expect.unreachable('loadConfig accepted a bad environment');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const keys = (err as ConfigError).issues.map((i) => i.split(':')[0]);
+      expect(keys.sort()).toEqual(['PORT', 'REDIS_URL', 'VARSEL_ADMIN_PASSWORD']);
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
+  });
+
+  it('rejects a heartbeat timeout far longer than its interval', () => {
+    expect(() => loadConfig({ SOCKET_PING_INTERVAL_MS: '1000', SOCKET_PING_TIMEOUT_MS: '60000' })).toThrow(ConfigError);
+  });
+});
+
+describe('parseRole', () => {
+  it.each([
+    [[], 'all'],
+    [['--role', 'edge'], 'edge'],
+    [['--role=worker'], 'worker'],
+  ] as const)('reads %j as %s', (argv, role) => {
+    expect(parseRole(argv)).toBe(role);
+  });
+
+  it('refuses an unknown role', () => {
+    expect(() => parseRole(['--role', 'boss'])).toThrow(ConfigError);
+    expect(() => parseRole(['--role'])).toThrow(ConfigError);
+  });
+});
+
+describe('.env.example', () => {
+  it('is the file generated from the schema (run npm run env:example after changing config.ts)', () => {
+    const file = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    expect(file).toBe(envExample());
+  });
+});
