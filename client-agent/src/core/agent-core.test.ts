@@ -1,0 +1,311 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROTOCOL_VERSION } from '@varsel/shared';
+import { FakeVarselServer } from '../../test/fake-varsel-server.js';
+import type { FakeVarselServerOptions } from '../../test/fake-varsel-server.js';
+import { alertFixture, stateFixture } from '../../test/fixtures.js';
+import { RecordingPresenter } from '../../test/recording-presenter.js';
+import type { AgentCoreOptions, AgentStatus } from './agent-core.js';
+import { AgentCore } from './agent-core.js';
+import type { AgentState } from './agent-state.js';
+import { MemoryStateStore } from './agent-state.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startServer(options: FakeVarselServerOptions = {}): Promise<FakeVarselServer> {
+  const server = await FakeVarselServer.start(options);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+interface Agent {
+  core: AgentCore;
+  presenter: RecordingPresenter;
+  store: MemoryStateStore;
+  statuses: AgentStatus[];
+}
+
+function startAgent(server: FakeVarselServer, options: Partial<AgentCoreOptions> & { state?: AgentState } = {}): Agent {
+  const presenter = new RecordingPresenter();
+  const state = options.state ?? stateFixture(server.url);
+  const store = options.store instanceof MemoryStateStore ? options.store : new MemoryStateStore(state);
+  const statuses: AgentStatus[] = [];
+  const core = new AgentCore({
+    state,
+    store,
+    presenter,
+    agentVersion: '0.1.0-test',
+    // Short delays so reconnects happen within a test; the shape is the production one.
+    backoff: { minMs: 20, maxMs: 200, jitter: 0.5 },
+    onStatus: (status) => statuses.push(status),
+    ...options,
+  });
+  cleanups.push(() => core.stop());
+  core.start();
+  return { core, presenter, store, statuses };
+}
+
+const online = (agent: Agent) => vi.waitFor(() => expect(agent.core.connected).toBe(true), { timeout: 3000 });
+
+describe('AgentCore', () => {
+  it('authenticates with its device id, secret and the protocol version', async () => {
+    const server = await startServer();
+    const state = stateFixture(server.url);
+    const agent = startAgent(server, { state });
+    await online(agent);
+    expect(server.handshakes[0]).toEqual({
+      deviceId: state.deviceId,
+      secret: state.secret,
+      protocol: PROTOCOL_VERSION,
+      agentVersion: '0.1.0-test',
+    });
+  });
+
+  it('reports a siren delivered, displayed and acknowledged, in that order, once the person acknowledges', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+
+    await vi.waitFor(() => expect(agent.presenter.isWaitingFor(siren.id)).toBe(true));
+    await vi.waitFor(() => expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed']));
+    agent.presenter.acknowledge(siren.id);
+    await vi.waitFor(() => expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed', 'acknowledged']));
+    await vi.waitFor(() => expect(agent.core.pendingReports()).toEqual([]));
+  });
+
+  it('reports a notice delivered and displayed without waiting for an acknowledgement', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const notice = alertFixture({ kind: 'notice', severity: 'moderate' });
+    server.sendAlert(notice);
+
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed']));
+    expect(agent.presenter.isWaitingFor(notice.id)).toBe(false);
+  });
+
+  it('acknowledges a siren by itself with auto-acknowledge', async () => {
+    const server = await startServer();
+    const agent = startAgent(server, { autoAck: true });
+    await online(agent);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+
+    await vi.waitFor(() => expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed', 'acknowledged']));
+    expect(agent.presenter.dismissed).toEqual([{ alertId: siren.id, reason: 'acknowledged' }]);
+  });
+
+  it('shows and reports an alert delivered twice only once', async () => {
+    const server = await startServer();
+    const agent = startAgent(server, { autoAck: true });
+    await online(agent);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+    server.sendAlert(siren);
+    await vi.waitFor(() => expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed', 'acknowledged']));
+    server.sendAlert(siren);
+    const marker = alertFixture({ kind: 'notice' });
+    server.sendAlert(marker);
+    await vi.waitFor(() => expect(server.reportsFor(marker.id)).toEqual(['delivered', 'displayed']));
+
+    expect(agent.presenter.displayed.map((a) => a.id)).toEqual([siren.id, marker.id]);
+    expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed', 'acknowledged']);
+  });
+
+  it('ignores an alert it finished with before a restart', async () => {
+    const server = await startServer();
+    const first = startAgent(server, { autoAck: true });
+    await online(first);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+    await vi.waitFor(() => expect(server.reportsFor(siren.id)).toHaveLength(3));
+    await first.core.stop();
+
+    const saved = await first.store.load();
+    expect(saved?.seenAlertIds).toContain(siren.id);
+    const second = startAgent(server, { autoAck: true, state: saved!, store: first.store });
+    await online(second);
+    server.sendAlert(siren);
+    const marker = alertFixture({ kind: 'notice' });
+    server.sendAlert(marker);
+    await vi.waitFor(() => expect(second.presenter.displayed.map((a) => a.id)).toEqual([marker.id]));
+    expect(server.reportsFor(siren.id)).toHaveLength(3);
+  });
+
+  it('saves the id of a finished alert at once, so that a crash does not bring it back', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+    await vi.waitFor(() => expect(agent.presenter.isWaitingFor(siren.id)).toBe(true));
+    expect((await agent.store.load())?.seenAlertIds).not.toContain(siren.id);
+
+    agent.presenter.acknowledge(siren.id);
+    await vi.waitFor(async () => expect((await agent.store.load())?.seenAlertIds).toContain(siren.id));
+  });
+
+  it('neither shows nor reports an alert that has already expired', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const expired = alertFixture({ expiresAt: new Date(Date.now() - 1000).toISOString() });
+    server.sendAlert(expired);
+    const marker = alertFixture({ kind: 'notice' });
+    server.sendAlert(marker);
+
+    await vi.waitFor(() => expect(server.reportsFor(marker.id)).toEqual(['delivered', 'displayed']));
+    expect(agent.presenter.displayed.map((a) => a.id)).toEqual([marker.id]);
+    expect(server.reportsFor(expired.id)).toEqual([]);
+  });
+
+  it('takes a siren off screen when it expires while waiting for acknowledgement', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const siren = alertFixture({ expiresAt: new Date(Date.now() + 300).toISOString() });
+    server.sendAlert(siren);
+
+    await vi.waitFor(() => expect(agent.presenter.dismissed).toEqual([{ alertId: siren.id, reason: 'expired' }]));
+    expect(agent.presenter.isWaitingFor(siren.id)).toBe(false);
+    expect(server.reportsFor(siren.id)).toEqual(['delivered', 'displayed']);
+  });
+
+  it('ignores an alert that fails validation', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    server.io.emit('alert:created', { ...alertFixture(), id: 'not-a-uuid' });
+    const marker = alertFixture({ kind: 'notice' });
+    server.sendAlert(marker);
+
+    await vi.waitFor(() => expect(agent.presenter.displayed.map((a) => a.id)).toEqual([marker.id]));
+    expect(server.reports.map((r) => r.alertId)).not.toContain('not-a-uuid');
+  });
+
+  it('resends a report that was lost with the connection once it reconnects', async () => {
+    const server = await startServer({ answer: (_report, n) => (n === 1 ? 'no-answer' : { ok: true, data: { recorded: true } }) });
+    const agent = startAgent(server);
+    await online(agent);
+    const notice = alertFixture({ kind: 'notice' });
+    server.sendAlert(notice);
+    // The first report (delivered) got no answer; the connection then fails.
+    await vi.waitFor(() => expect(server.reports).toHaveLength(2));
+    server.dropConnections();
+
+    await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed', 'delivered']));
+    await vi.waitFor(() => expect(agent.core.pendingReports()).toEqual([]));
+  });
+
+  it('keeps a report whose answer timed out and sends it after the next connect', async () => {
+    let answering = false;
+    const server = await startServer({ answer: () => (answering ? { ok: true, data: { recorded: true } } : 'no-answer') });
+    // Resends while connected wait a minute, so only the reconnect can bring the reports back.
+    const agent = startAgent(server, {
+      reportAckTimeoutMs: 100,
+      backoff: { minMs: 60_000, maxMs: 60_000, jitter: 0 },
+      socketOptions: { reconnectionDelay: 20, reconnectionDelayMax: 50 },
+    });
+    await online(agent);
+    const notice = alertFixture({ kind: 'notice' });
+    server.sendAlert(notice);
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed']));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(agent.core.pendingReports().map((r) => r.state)).toEqual(['delivered', 'displayed']);
+
+    answering = true;
+    server.dropConnections();
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed', 'delivered', 'displayed']), { timeout: 5000 });
+    await vi.waitFor(() => expect(agent.core.pendingReports()).toEqual([]));
+  });
+
+  it('keeps a report the server could not record for now and sends it again', async () => {
+    const server = await startServer({
+      answer: (_report, n) => (n <= 2 ? { ok: false, error: { code: 50301, message: 'A backing service is unavailable; try again.' } } : { ok: true, data: { recorded: true } }),
+    });
+    const agent = startAgent(server);
+    await online(agent);
+    const notice = alertFixture({ kind: 'notice' });
+    server.sendAlert(notice);
+
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed', 'delivered', 'displayed']));
+    await vi.waitFor(() => expect(agent.core.pendingReports()).toEqual([]));
+  });
+
+  it('drops a report the server rejects instead of retrying it', async () => {
+    const server = await startServer({ answer: () => ({ ok: false, error: { code: 40002, message: 'The input failed validation.' } }) });
+    const agent = startAgent(server);
+    await online(agent);
+    const notice = alertFixture({ kind: 'notice' });
+    server.sendAlert(notice);
+    await vi.waitFor(() => expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed']));
+    await vi.waitFor(() => expect(agent.core.pendingReports()).toEqual([]));
+
+    server.dropConnections();
+    await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.reportsFor(notice.id)).toEqual(['delivered', 'displayed']);
+  });
+
+  it('stops for good when the server refuses the handshake because the device is revoked', async () => {
+    const server = await startServer({ refuse: () => 'DEVICE_REVOKED' });
+    const agent = startAgent(server);
+
+    await expect(agent.core.stopped).resolves.toEqual({ by: 'server', reason: 'DEVICE_REVOKED', code: 40303 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.handshakes).toHaveLength(1);
+    expect(agent.statuses.at(-1)).toBe('stopped');
+  });
+
+  it('tries again with backoff after a handshake refused as temporarily unavailable', async () => {
+    const server = await startServer({ refuse: (_auth, attempt) => (attempt <= 2 ? 'UNAVAILABLE' : undefined) });
+    const agent = startAgent(server);
+
+    await online(agent);
+    expect(server.handshakes).toHaveLength(3);
+    expect(server.accepted).toBe(1);
+  });
+
+  it('reconnects after the server ends the session for a transient reason', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    server.endSessions('SERVER_SHUTDOWN');
+
+    await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
+    await online(agent);
+  });
+
+  it('stops when the server ends the session because the device was revoked', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const siren = alertFixture();
+    server.sendAlert(siren);
+    await vi.waitFor(() => expect(agent.presenter.isWaitingFor(siren.id)).toBe(true));
+    server.endSessions('DEVICE_REVOKED');
+
+    await expect(agent.core.stopped).resolves.toEqual({ by: 'server', reason: 'DEVICE_REVOKED', code: 40303 });
+    expect(agent.presenter.dismissed).toEqual([{ alertId: siren.id, reason: 'stopped' }]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.accepted).toBe(1);
+  });
+
+  it('reconnects by itself after the server was down', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const { port } = new URL(server.url);
+    await server.close();
+    await vi.waitFor(() => expect(agent.core.connected).toBe(false));
+
+    const again = await FakeVarselServer.startOn(Number(port));
+    cleanups.push(() => again.close());
+    await vi.waitFor(() => expect(again.accepted).toBe(1), { timeout: 5000 });
+  });
+});
