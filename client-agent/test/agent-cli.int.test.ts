@@ -54,7 +54,7 @@ describe('varsel-agent against a real server', () => {
         return view.body.counts.acknowledged === 1;
       });
       const view = await admin.request<AlertView>('GET', `/api/alerts/${sent.body.id}`);
-      expect(view.body.counts).toEqual({ targeted: 1, delivered: 1, displayed: 1, acknowledged: 1 });
+      expect(view.body.counts).toEqual({ targeted: 1, delivered: 1, displayed: 1, acknowledged: 1, expired: 0, cancelled: 0 });
       expect(run.output()).toContain(SIREN.content.da.title);
 
       expect((await admin.request('DELETE', `/api/devices/${devices[0]!.id}`)).status).toBe(204);

@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import { Keys } from './store/keys.js';
 import { closeRedis, createRedis, waitReady, type Redis } from './store/redis.js';
 import { AlertStore } from './store/alert-store.js';
+import { DeliveryStore } from './store/delivery-store.js';
 import { DeviceStore } from './store/device-store.js';
 import { SessionStore, UserStore } from './store/user-store.js';
 import { DirectoryStore } from './store/directory-store.js';
@@ -17,6 +18,9 @@ import { DeviceService } from './directory/device-service.js';
 import { AlertService } from './alerts/alert-service.js';
 import { FanoutQueue } from './fanout/fanout-queue.js';
 import { startFanoutWorker } from './fanout/fanout-worker.js';
+import { LifecycleQueue } from './fanout/lifecycle-queue.js';
+import { startLifecycleWorker } from './fanout/lifecycle-worker.js';
+import { Replay } from './realtime/replay.js';
 import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
 import { attachAgentGateway } from './realtime/agent-gateway.js';
 import { attachConsoleGateway } from './realtime/console-gateway.js';
@@ -64,6 +68,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   await waitReady(redis, 10_000);
 
   const alertStore = new AlertStore(redis, keys);
+  const delivery = new DeliveryStore(redis, keys);
   const deviceStore = new DeviceStore(redis, keys);
   const userStore = new UserStore(redis, keys);
   const audit = new AuditStore(redis, keys);
@@ -88,7 +93,8 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   });
   const broadcaster = new Broadcaster(io);
   const fanoutQueue = new FanoutQueue(redis, keys.bullPrefix);
-  const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, broadcaster });
+  const lifecycle = new LifecycleQueue(redis, keys.bullPrefix);
+  const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, lifecycle, broadcaster });
 
   let httpServer: http.Server | undefined;
   let batcher: ReportBatcher | undefined;
@@ -105,6 +111,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     const app = createHttpApp({
       auth,
       alerts: alertService,
+      delivery,
       devices: deviceService,
       directory,
       users: userStore,
@@ -118,7 +125,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     io.attach(httpServer);
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
-    batcher = new ReportBatcher(alertStore, {
+    batcher = new ReportBatcher(delivery, {
       flushMs: config.ACK_FLUSH_MS,
       batchMax: config.ACK_BATCH_MAX,
       // 100,000 reports in memory at most (about 20 MB) before agents are told to retry.
@@ -126,15 +133,22 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       log: log.child({ area: 'realtime' }),
       onRecorded: (ids) => publisher.touch(ids),
     });
-    attachAgentGateway(io, { devices: deviceStore, batcher, log: log.child({ area: 'realtime' }) });
+    attachAgentGateway(io, { devices: deviceStore, batcher, replay: new Replay(alertStore, delivery), log: log.child({ area: 'realtime' }) });
     attachConsoleGateway(consoleNamespace(io), { auth, alerts: alertService, log: log.child({ area: 'realtime' }) });
   }
 
-  let worker: Worker | undefined;
+  const workers: Worker[] = [];
   if (isWorker) {
-    worker = startFanoutWorker(
-      { alerts: alertStore, devices: deviceStore, directory, broadcaster, log: log.child({ area: 'fanout' }) },
-      { connection: conn('blocking', 'worker'), prefix: keys.bullPrefix, concurrency: config.FANOUT_CONCURRENCY },
+    const fanoutLog = log.child({ area: 'fanout' });
+    workers.push(
+      startFanoutWorker(
+        { alerts: alertStore, delivery, devices: deviceStore, lifecycle, broadcaster, log: fanoutLog },
+        { connection: conn('blocking', 'fanout-worker'), prefix: keys.bullPrefix, concurrency: config.FANOUT_CONCURRENCY },
+      ),
+      startLifecycleWorker(
+        { alerts: alertStore, delivery, lifecycle, broadcaster, log: fanoutLog },
+        { connection: conn('blocking', 'lifecycle-worker'), prefix: keys.bullPrefix },
+      ),
     );
   }
 
@@ -151,7 +165,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
         // Agents reconnect to another edge at once instead of waiting for a heartbeat to fail.
         io.local.emit('session:ended', { reason: 'SERVER_SHUTDOWN' });
       }
-      await worker?.close();
+      await Promise.all(workers.map((w) => w.close()));
       await batcher?.drain();
       if (httpServer) {
         await new Promise<void>((resolve) => {
@@ -162,6 +176,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
         await Promise.all([io.of('/').adapter.close(), consoleNamespace(io).adapter.close()]);
       }
       await fanoutQueue.close();
+      await lifecycle.close();
       await Promise.all(connections.map(closeRedis));
     },
   };

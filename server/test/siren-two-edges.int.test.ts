@@ -66,6 +66,6 @@ describe('a siren on the production shape: two edges, one worker, one Redis', ()
     const view = await api.request<AlertView>('GET', `/api/alerts/${alertId}`);
     expect(view.status).toBe(200);
     expect(view.body.fanout.state).toBe('done');
-    expect(view.body.counts).toEqual({ targeted: 200, delivered: 200, displayed: 200, acknowledged: 200 });
+    expect(view.body.counts).toEqual({ targeted: 200, delivered: 200, displayed: 200, acknowledged: 200, expired: 0, cancelled: 0 });
   });
 });

@@ -40,6 +40,18 @@ export type Audience = z.infer<typeof AudienceSchema>;
 
 export const SIREN_CONFIRMATION = 'SIRENE';
 
+/**
+ * CAP 1.2 msgType. An `update` replaces the text of the alert it references (an all-clear is an
+ * update with `allClear: true`, which ends the alert); a `cancel` withdraws it (a false alarm).
+ */
+export const MsgTypeSchema = z.enum(['alert', 'update', 'cancel']);
+export type MsgType = z.infer<typeof MsgTypeSchema>;
+
+/** Lifetime bounds in minutes: at least 1 minute, at most 7 days. */
+const ExpiresInMinutesSchema = z.number().int().min(1).max(7 * 24 * 60);
+/** Repeat interval of an unacknowledged siren, in minutes. */
+export const DEFAULT_REPEAT_MINUTES = 2;
+
 /** What a duty officer (console or API) submits: POST /api/alerts. */
 export const AlertInputSchema = z
   .object({
@@ -57,9 +69,35 @@ export const AlertInputSchema = z
       .string()
       .optional()
       .describe(`a siren must carry confirm: "${SIREN_CONFIRMATION}", so that none is sent by accident`),
+    expiresInMinutes: ExpiresInMinutesSchema.optional().describe('lifetime; defaults to 4 hours for sirens, 24 hours for notices'),
+    repeatMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .optional()
+      .describe(`a siren sounds again this often until acknowledged, cancelled or expired (default ${DEFAULT_REPEAT_MINUTES}); notices never repeat`),
   })
   .strict();
 export type AlertInput = z.input<typeof AlertInputSchema>;
+
+/** POST /api/alerts/:id/updates — new text for an alert; `allClear` ends it (afblæsning). */
+export const UpdateInputSchema = z
+  .object({
+    content: AlertContentSchema,
+    severity: SeveritySchema.optional(),
+    link: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    allClear: z.boolean().default(false),
+    expiresInMinutes: ExpiresInMinutesSchema.optional().describe('new lifetime of the alert, from now; default: unchanged'),
+  })
+  .strict();
+export type UpdateInput = z.input<typeof UpdateInputSchema>;
+
+/** POST /api/alerts/:id/cancel — withdraw an alert (a false alarm); the text is optional. */
+export const CancelInputSchema = z
+  .object({ content: AlertContentSchema.optional() })
+  .strict();
+export type CancelInput = z.input<typeof CancelInputSchema>;
 export type AlertInputParsed = z.output<typeof AlertInputSchema>;
 
 /** An alert as stored and returned. `seq` is strictly increasing across all alerts. */
@@ -75,8 +113,19 @@ export const AlertSchema = z.object({
   createdAt: z.iso.datetime(),
   createdBy: z.string(),
   expiresAt: z.iso.datetime(),
+  msgType: MsgTypeSchema.default('alert'),
+  /** For an update or cancel: the id of the original alert of the thread. */
+  references: UuidSchema.optional(),
+  /** An update that ends the alert: the danger is over. */
+  allClear: z.boolean().optional(),
+  /** Sirens: minutes between repeats until acknowledged. */
+  repeatMinutes: z.number().int().positive().optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
+
+/** Where a thread (an original alert with its updates and cancellation) stands. */
+export const ThreadStatusSchema = z.enum(['active', 'cancelled', 'allclear', 'expired']);
+export type ThreadStatus = z.infer<typeof ThreadStatusSchema>;
 
 /** Live acknowledgement figures of one alert. Each count is of devices, never of messages. */
 export const AlertCountsSchema = z.object({
@@ -84,6 +133,9 @@ export const AlertCountsSchema = z.object({
   delivered: z.number().int().nonnegative(),
   displayed: z.number().int().nonnegative(),
   acknowledged: z.number().int().nonnegative(),
+  /** Devices that had not acknowledged when the alert expired or was cancelled. */
+  expired: z.number().int().nonnegative().default(0),
+  cancelled: z.number().int().nonnegative().default(0),
 });
 export type AlertCounts = z.infer<typeof AlertCountsSchema>;
 
@@ -93,6 +145,10 @@ export const FanoutStateSchema = z.enum(['queued', 'done']);
 export const AlertViewSchema = AlertSchema.extend({
   fanout: z.object({ state: FanoutStateSchema, doneAt: z.iso.datetime().optional() }),
   counts: AlertCountsSchema,
+  /** Of the thread this alert starts (for an update or cancel: of the referenced alert). */
+  threadStatus: ThreadStatusSchema,
+  /** For an original alert: its updates and cancellation, oldest first. */
+  thread: z.array(AlertSchema),
 });
 export type AlertView = z.infer<typeof AlertViewSchema>;
 
@@ -100,12 +156,26 @@ export type AlertView = z.infer<typeof AlertViewSchema>;
 export const AgentAlertSchema = AlertSchema.omit({ audience: true, createdBy: true });
 export type AgentAlert = z.infer<typeof AgentAlertSchema>;
 
-/** Per-device delivery states, in order; a device's state for an alert never goes backwards. */
-export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'displayed', 'acknowledged'] as const;
+/**
+ * Per-device delivery states, by rank. A device's state for an alert only moves to a higher rank
+ * of the progress states, or from a non-final one to a final one (acknowledged, expired,
+ * cancelled, failed); a final state never changes.
+ */
+export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'displayed', 'acknowledged', 'expired', 'cancelled', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+export const DeliveryStateSchema = z.enum(DELIVERY_STATES);
+export const FINAL_STATES: readonly DeliveryState[] = ['acknowledged', 'expired', 'cancelled', 'failed'];
 /** The states an agent reports. */
 export const ReportedStateSchema = z.enum(['delivered', 'displayed', 'acknowledged']);
 export type ReportedState = z.infer<typeof ReportedStateSchema>;
+
+/** GET /api/alerts/:id/devices — one device's state for an alert, with when it reached each state. */
+export const DeviceDeliverySchema = z.object({
+  deviceId: UuidSchema,
+  state: DeliveryStateSchema,
+  at: z.partialRecord(DeliveryStateSchema, z.iso.datetime()),
+});
+export type DeviceDelivery = z.infer<typeof DeviceDeliverySchema>;
 
 /** Default lifetime per kind, in minutes, when the input names none. */
 export const DEFAULT_EXPIRY_MINUTES: Record<AlertKind, number> = { siren: 4 * 60, notice: 24 * 60 };

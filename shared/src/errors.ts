@@ -12,6 +12,7 @@ export const ERRORS = {
   PROTOCOL_UNSUPPORTED: { http: 400, code: 40006, message: 'The agent protocol version is not supported.' },
   // 400, not 413: every kind of bad input to the API is one status for clients; the code tells which.
   PAYLOAD_TOO_LARGE: { http: 400, code: 40007, message: 'The request body is too large (at most 64 KiB).' },
+  NOT_AN_ORIGINAL: { http: 400, code: 40008, message: 'Updates and cancellations refer to the original alert, not to an update.' },
   UNAUTHENTICATED: { http: 401, code: 40101, message: 'Log in first.' },
   BAD_CREDENTIALS: { http: 401, code: 40102, message: 'Wrong username or password.' },
   DEVICE_AUTH_FAILED: { http: 401, code: 40103, message: 'Unknown device or wrong device secret.' },
@@ -23,6 +24,7 @@ export const ERRORS = {
   DEVICE_NOT_FOUND: { http: 404, code: 40403, message: 'No such device.' },
   USER_NOT_FOUND: { http: 404, code: 40404, message: 'No such user.' },
   USER_EXISTS: { http: 409, code: 40901, message: 'A user with that name exists.' },
+  ALERT_CLOSED: { http: 409, code: 40902, message: 'The alert is already cancelled, all-cleared or expired.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, code: 41501, message: 'Send application/json.' },
   RATE_LIMITED: { http: 429, code: 42901, message: 'Too many attempts; wait and try again.' },
   INTERNAL: { http: 500, code: 50001, message: 'Internal error.' },

@@ -5,7 +5,9 @@ import { UuidSchema } from './ids.js';
 import type { DisconnectReason } from './disconnect.js';
 
 /** Version of the agent protocol (docs/protocol.md). The handshake carries it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** Versions the server accepts: a version-1 agent gets no replay (it sends no cursor). */
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2];
 
 /** The socket.io namespace of consoles; agents use the main namespace "/". */
 export const CONSOLE_NAMESPACE = '/console';
@@ -21,6 +23,8 @@ export const AgentHandshakeSchema = z
     secret: z.string().min(16).max(200),
     protocol: z.number().int().positive(),
     agentVersion: z.string().max(40).optional(),
+    /** The highest alert sequence number the agent has processed (protocol 2); 0 or absent: none. */
+    cursor: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type AgentHandshake = z.infer<typeof AgentHandshakeSchema>;
@@ -45,6 +49,13 @@ export interface AgentServerToClient {
   'alert:created': (alert: AgentAlert) => void;
   /** The server is about to close this connection; the reason decides what the agent does next. */
   'session:ended': (payload: { reason: DisconnectReason }) => void;
+  /**
+   * Sent once after every connection, after the replay of what the agent missed (as
+   * `alert:created` events, in sequence order): `replayed` messages, up to sequence `seq`.
+   */
+  'session:synced': (payload: { replayed: number; seq: number }) => void;
+  /** Sound an unacknowledged siren again (sent to its whole audience; agents that acknowledged ignore it). */
+  'alert:repeat': (payload: { alertId: string }) => void;
 }
 export interface AgentClientToServer {
   'alert:report': (report: AlertReport, ack: AckCallback<{ recorded: boolean }>) => void;

@@ -2,43 +2,53 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Redis } from '../store/redis.js';
 import type { AlertStore } from '../store/alert-store.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
 import type { DeviceStore } from '../store/device-store.js';
-import type { Directory } from '../directory/directory.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import { audienceRooms } from '../realtime/rooms.js';
 import { FANOUT_QUEUE, type FanoutJob } from './fanout-queue.js';
+import type { LifecycleQueue } from './lifecycle-queue.js';
 
 export interface FanoutDeps {
   alerts: AlertStore;
+  delivery: DeliveryStore;
   devices: DeviceStore;
-  directory: Directory;
+  lifecycle: LifecycleQueue;
   broadcaster: Broadcaster;
   log: Logger;
 }
 
 /**
- * One fan-out job per alert: fix the audience (the expected device set, once), emit the alert
- * once to the audience's rooms through the adapter, mark it done. A retried job emits again,
- * which agents absorb by deduplicating on the alert id (at-least-once).
+ * One fan-out job per message (alert, update or cancellation): fix the audience (the expected
+ * device set, once), emit the message once to the audience's rooms through the adapter, mark it
+ * done. A retried job emits again, which agents absorb by deduplicating on the id (at least once).
  */
 export async function runFanout(d: FanoutDeps, alertId: string): Promise<{ targeted: number; rooms: number }> {
   const alert = await d.alerts.get(alertId);
   if (!alert) throw new UnrecoverableError(`alert ${alertId} does not exist`);
-  const units = await d.directory.resolveAudience(alert.audience);
+  const units = (await d.alerts.units(alertId)) ?? 'all';
   const targeted = await d.alerts.startFanout(alert.id, d.devices.audienceSetKeys(units));
+  const originalId = alert.references ?? alert.id;
+  const thread = await d.alerts.threadState(originalId);
+  // An expired thread is never sent again (a job retried after expiry must not revive it).
+  if (thread.status === 'expired') {
+    await d.alerts.markFanoutDone(alert.id);
+    return { targeted, rooms: 0 };
+  }
   const agentRooms = audienceRooms(units);
   d.broadcaster.alertToAgents(agentRooms, alert);
   // The adapter publishes on the same Redis connection as the store, so this write is ordered after
   // the broadcast: "done" is never recorded for an alert whose broadcast did not reach Redis.
   await d.alerts.markFanoutDone(alert.id);
-  d.broadcaster.countsToConsoles(alert.id, await d.alerts.counts(alert.id));
+  if (alert.msgType === 'cancel') await d.delivery.markFinal(originalId, 'cancelled');
+  if (alert.msgType === 'alert' && alert.kind === 'siren' && alert.repeatMinutes) {
+    await d.lifecycle.scheduleRepeat(alert.id, 1, alert.repeatMinutes * 60_000);
+  }
+  d.broadcaster.countsToConsoles(originalId, await d.alerts.counts(originalId));
   return { targeted, rooms: agentRooms.length };
 }
 
-export function startFanoutWorker(
-  d: FanoutDeps,
-  opts: { connection: Redis; prefix: string; concurrency: number },
-): Worker<FanoutJob> {
+export function startFanoutWorker(d: FanoutDeps, opts: { connection: Redis; prefix: string; concurrency: number }): Worker<FanoutJob> {
   const log = d.log;
   const worker = new Worker<FanoutJob>(
     FANOUT_QUEUE,

@@ -6,6 +6,7 @@ import {
   EnrollmentTokenInputSchema,
   LoginSchema,
   UserInputSchema,
+  DeliveryStateSchema,
   VarselError,
   type Permission,
   type SessionUser,
@@ -17,11 +18,13 @@ import { assertCan, type SessionAuth } from '../auth/session-auth.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { UserStore } from '../store/user-store.js';
 import type { AuditStore } from '../store/audit-store.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
 import { parseInput } from './validate.js';
 
 export interface ApiDeps {
   auth: SessionAuth;
   alerts: AlertService;
+  delivery: DeliveryStore;
   devices: DeviceService;
   directory: Directory;
   users: UserStore;
@@ -32,6 +35,20 @@ type Handler = (req: Request, res: Response, user: SessionUser) => Promise<void>
 
 const LimitSchema = z.coerce.number().int().min(1).max(200).default(50);
 const IdSchema = z.uuid();
+const DeviceQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(50_000).default(1000),
+  state: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',') : undefined))
+    .pipe(z.array(DeliveryStateSchema).optional()),
+});
+
+function alertId(req: Request): string {
+  const id = IdSchema.safeParse(req.params.id);
+  if (!id.success) throw new VarselError('ALERT_NOT_FOUND');
+  return id.data;
+}
 
 /** The JSON API under /api. Each route names the permission it needs (shared/src/roles.ts). */
 export function apiRouter(d: ApiDeps): Router {
@@ -71,12 +88,16 @@ export function apiRouter(d: ApiDeps): Router {
 
   r.post('/alerts', authed('alert:send', async (req, res, user) => void res.status(201).json(await d.alerts.submit(req.body, user))));
   r.get('/alerts', authed('alert:read', async (req, res) => void res.json(await d.alerts.list(parseInput(LimitSchema, req.query.limit)))));
+  r.get('/alerts/:id', authed('alert:read', async (req, res) => void res.json(await d.alerts.get(alertId(req)))));
+  r.post('/alerts/:id/updates', authed('alert:send', async (req, res, user) => void res.status(201).json(await d.alerts.update(alertId(req), req.body, user))));
+  r.post('/alerts/:id/cancel', authed('alert:send', async (req, res, user) => void res.status(201).json(await d.alerts.cancel(alertId(req), req.body, user))));
   r.get(
-    '/alerts/:id',
+    '/alerts/:id/devices',
     authed('alert:read', async (req, res) => {
-      const id = IdSchema.safeParse(req.params.id);
-      if (!id.success) throw new VarselError('ALERT_NOT_FOUND');
-      res.json(await d.alerts.get(id.data));
+      const id = alertId(req);
+      const q = parseInput(DeviceQuerySchema, req.query);
+      await d.alerts.get(id);
+      res.json(await d.delivery.devices(id, { limit: q.limit, ...(q.state ? { states: q.state } : {}) }));
     }),
   );
 

@@ -3,7 +3,7 @@ import {
   AlertReportSchema,
   DISCONNECT_REASONS,
   ERRORS,
-  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOLS,
   VarselError,
   type AckResult,
   type DisconnectReason,
@@ -12,7 +12,8 @@ import {
 import type { Logger } from '../log.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { ReportBatcher } from './report-batcher.js';
-import type { AgentServer } from './broadcaster.js';
+import { toAgentAlert, type AgentServer } from './broadcaster.js';
+import type { Replay } from './replay.js';
 import { rooms } from './rooms.js';
 
 /** The Error a refused handshake hands to socket.io; the agent reads `data`. */
@@ -32,7 +33,7 @@ function failure(err: unknown): AckResult<never> {
  * is accepted (unknown, wrong-secret and revoked devices never join a room), puts the socket in
  * its audience rooms, and takes delivery reports.
  */
-export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore; batcher: ReportBatcher; log: Logger }): void {
+export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore; batcher: ReportBatcher; replay: Replay; log: Logger }): void {
   const log = deps.log;
 
   io.use((socket, next) => {
@@ -41,7 +42,7 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
       next(handshakeError('BAD_HANDSHAKE'));
       return;
     }
-    if (parsed.data.protocol !== PROTOCOL_VERSION) {
+    if (!SUPPORTED_PROTOCOLS.includes(parsed.data.protocol)) {
       next(handshakeError('PROTOCOL_UNSUPPORTED'));
       return;
     }
@@ -55,6 +56,7 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
         }
         socket.data.deviceId = res.device.deviceId;
         socket.data.orgUnit = res.device.orgUnit;
+        socket.data.cursor = parsed.data.cursor ?? 0;
         next();
       })
       .catch((err: unknown) => {
@@ -64,8 +66,22 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
   });
 
   io.on('connection', (socket) => {
-    const { deviceId, orgUnit } = socket.data;
+    const { deviceId, orgUnit, cursor } = socket.data;
+    // Join before reading what was missed: a broadcast in between arrives live (and perhaps by
+    // replay too, which the agent deduplicates), never not at all.
     void socket.join([rooms.allAgents, rooms.unit(orgUnit), rooms.device(deviceId)]);
+    deps.replay
+      .missed(deviceId, orgUnit, cursor)
+      .then((missed) => {
+        for (const m of missed) socket.emit('alert:created', toAgentAlert(m));
+        socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
+      })
+      .catch((err: unknown) => {
+        // Without the replay the agent may lack an alert: let it reconnect and try again.
+        log.warn({ err, deviceId }, 'replay failed; closing the connection so the agent retries');
+        socket.emit('session:ended', { reason: 'UNAVAILABLE' });
+        socket.disconnect(true);
+      });
 
     socket.on('alert:report', (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function') {

@@ -17,6 +17,8 @@ export type AgentServer = Server<AgentClientToServer, AgentServerToClient, Recor
 export interface AgentSocketData {
   deviceId: string;
   orgUnit: string;
+  /** The sequence number the agent said it has processed up to. */
+  cursor: number;
 }
 
 export interface ConsoleSocketData {
@@ -48,6 +50,10 @@ export class Broadcaster {
 
   alertToAgents(agentRooms: string[], alert: Alert): void {
     this.io.to(agentRooms).emit('alert:created', toAgentAlert(alert));
+  }
+
+  repeatToAgents(agentRooms: string[], alertId: string): void {
+    this.io.to(agentRooms).emit('alert:repeat', { alertId });
   }
 
   alertToConsoles(view: AlertView): void {

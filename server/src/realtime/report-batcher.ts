@@ -1,5 +1,5 @@
 import { VarselError } from '@varsel/shared';
-import type { AlertStore, Report, ReportOutcome } from '../store/alert-store.js';
+import type { DeliveryStore, Report, ReportOutcome } from '../store/delivery-store.js';
 import type { Logger } from '../log.js';
 
 interface Pending {
@@ -19,7 +19,7 @@ export class ReportBatcher {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly alerts: AlertStore,
+    private readonly delivery: DeliveryStore,
     private readonly opts: {
       flushMs: number;
       batchMax: number;
@@ -52,7 +52,7 @@ export class ReportBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.batchMax);
       try {
-        const outcomes = await this.alerts.recordReports(batch.map((p) => p.report));
+        const outcomes = await this.delivery.recordReports(batch.map((p) => p.report));
         const touched = new Set<string>();
         batch.forEach((p, i) => {
           const o = outcomes[i] ?? 'unchanged';

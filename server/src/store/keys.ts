@@ -19,6 +19,12 @@ export class Keys {
   alertExpected(id: string): string { return `${this.prefix}:alert:{a:${id}}:expected`; }
   /** HASH device id -> delivery state rank (see DELIVERY_STATES). */
   alertDeviceState(id: string): string { return `${this.prefix}:alert:{a:${id}}:dev`; }
+  /** HASH device id -> "rank:ms,rank:ms,…", when the device reached each state. */
+  alertDeviceTimes(id: string): string { return `${this.prefix}:alert:{a:${id}}:ts`; }
+  /** ZSET ids of the updates and cancellation of an original alert, by seq. */
+  alertThread(id: string): string { return `${this.prefix}:alert:{a:${id}}:thread`; }
+  /** ZSET original alert ids of threads not yet expired, by expiry (ms); what replay reads. */
+  get liveThreads(): string { return `${this.prefix}:alerts:live`; }
 
   // Devices
   device(id: string): string { return `${this.prefix}:device:${id}`; }

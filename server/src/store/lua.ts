@@ -3,28 +3,83 @@
  * (as BullMQ's commands/).
  */
 
+/** Shared by the state scripts: append "rank:ms" to a device's timestamps. */
+const STAMP = `
+local function stamp(tsKey, dev, rank, now)
+  local prev = redis.call('HGET', tsKey, dev)
+  local entry = rank .. ':' .. now
+  if prev then entry = prev .. ',' .. entry end
+  redis.call('HSET', tsKey, dev, entry)
+end
+local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'acknowledged', [5] = 'expired', [6] = 'cancelled', [7] = 'failed' }
+`;
+
 /**
  * recordReport: move one device's state for one alert forward, never backwards, and count each
- * state the device newly reached.
- *   KEYS[1] alertExpected(id)     SET of device ids in the audience at fan-out
+ * progress state the device newly reached. Final states (rank >= 4) never change.
+ *   KEYS[1] alertExpected(id)     SET of device ids in the audience
  *   KEYS[2] alertDeviceState(id)  HASH device id -> rank
  *   KEYS[3] alertStats(id)        HASH counters
+ *   KEYS[4] alertDeviceTimes(id)  HASH device id -> "rank:ms,…"
  *   ARGV[1] device id
  *   ARGV[2] new rank: 2 delivered, 3 displayed, 4 acknowledged (DELIVERY_STATES index)
+ *   ARGV[3] now, ms
  * Returns -1 when the device is not in the alert's audience (or the alert has not fanned out),
  * 0 when the device was already at or past that state, else the new rank.
  */
-export const RECORD_REPORT = `
+export const RECORD_REPORT = STAMP + `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return -1 end
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local new = tonumber(ARGV[2])
-if new <= cur then return 0 end
+if cur >= 4 or new <= cur then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], new)
-local names = { [2] = 'delivered', [3] = 'displayed', [4] = 'acknowledged' }
 local from = cur + 1
 if from < 2 then from = 2 end
-for r = from, new do redis.call('HINCRBY', KEYS[3], names[r], 1) end
+for r = from, new do
+  redis.call('HINCRBY', KEYS[3], names[r], 1)
+  stamp(KEYS[4], ARGV[1], r, ARGV[3])
+end
 return new
+`;
+
+/**
+ * markSent: a device is about to be sent an alert by replay. Adds it to the audience when it is
+ * not there yet (a device enrolled after the fan-out), and records `sent` if it had no state.
+ *   KEYS[1] alertExpected(id)  KEYS[2] alertDeviceState(id)  KEYS[3] alertStats(id)  KEYS[4] alertDeviceTimes(id)
+ *   ARGV[1] device id  ARGV[2] now, ms
+ * Returns the device's rank before the call.
+ */
+export const MARK_SENT = STAMP + `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[3], 'targeted', 1) end
+local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if cur == 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], 1)
+  stamp(KEYS[4], ARGV[1], 1, ARGV[2])
+end
+return cur
+`;
+
+/**
+ * markFinal: move every device of the audience that is not in a final state to a final state
+ * (expired or cancelled), a chunk at a time so Redis is never blocked for long.
+ *   KEYS[1] alertExpected(id)  KEYS[2] alertDeviceState(id)  KEYS[3] alertStats(id)  KEYS[4] alertDeviceTimes(id)
+ *   ARGV[1] rank (5 expired, 6 cancelled)  ARGV[2] SSCAN cursor  ARGV[3] chunk size  ARGV[4] now, ms
+ * Returns { next SSCAN cursor ('0' when done), devices changed in this chunk }.
+ */
+export const MARK_FINAL = STAMP + `
+local rank = tonumber(ARGV[1])
+local res = redis.call('SSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[3])
+local changed = 0
+for _, dev in ipairs(res[2]) do
+  local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
+  if cur < 4 then
+    redis.call('HSET', KEYS[2], dev, rank)
+    stamp(KEYS[4], dev, rank, ARGV[4])
+    changed = changed + 1
+  end
+end
+if changed > 0 then redis.call('HINCRBY', KEYS[3], names[rank], changed) end
+return { res[1], changed }
 `;
 
 /**

@@ -1,0 +1,43 @@
+import { Queue } from 'bullmq';
+import type { Redis } from '../store/redis.js';
+
+export const LIFECYCLE_QUEUE = 'lifecycle';
+
+export type LifecycleJob =
+  /** At the thread's expiry: pending devices become expired, the thread leaves replay. */
+  | { type: 'expire'; alertId: string }
+  /** Sound an unacknowledged siren again; schedules the next repeat while the siren is active. */
+  | { type: 'repeat'; alertId: string; n: number };
+
+/**
+ * Delayed jobs of an alert's life after its fan-out. Job ids make each one idempotent: adding the
+ * same expiry or the same repeat twice keeps one job.
+ */
+export class LifecycleQueue {
+  readonly queue: Queue<LifecycleJob>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<LifecycleJob>(LIFECYCLE_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  async scheduleExpiry(alertId: string, expiresAtMs: number, now = Date.now()): Promise<void> {
+    await this.queue.add('expire', { type: 'expire', alertId }, { jobId: `expire-${alertId}-${expiresAtMs}`, delay: Math.max(0, expiresAtMs - now) });
+  }
+
+  async scheduleRepeat(alertId: string, n: number, delayMs: number): Promise<void> {
+    await this.queue.add('repeat', { type: 'repeat', alertId, n }, { jobId: `repeat-${alertId}-${n}`, delay: delayMs });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

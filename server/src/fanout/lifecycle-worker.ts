@@ -1,0 +1,73 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { Redis } from '../store/redis.js';
+import type { AlertStore } from '../store/alert-store.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
+import type { Broadcaster } from '../realtime/broadcaster.js';
+import { audienceRooms } from '../realtime/rooms.js';
+import { LIFECYCLE_QUEUE, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
+
+export interface LifecycleDeps {
+  alerts: AlertStore;
+  delivery: DeliveryStore;
+  lifecycle: LifecycleQueue;
+  broadcaster: Broadcaster;
+  log: Logger;
+}
+
+/** At a thread's expiry: its devices that had not finished become `expired`; replay forgets it. */
+export async function expireThread(d: LifecycleDeps, alertId: string, now = Date.now()): Promise<{ expired: number } | 'not-yet'> {
+  const state = await d.alerts.threadState(alertId, now);
+  // The expiry was extended by an update: the job for the new expiry does the work.
+  if (state.expiresAtMs > now) return 'not-yet';
+  const view = await d.alerts.view(alertId, now);
+  if (!view) throw new UnrecoverableError(`alert ${alertId} does not exist`);
+  let expired = 0;
+  for (const id of [alertId, ...view.thread.map((m) => m.id)]) expired += await d.delivery.markFinal(id, 'expired', now);
+  await d.alerts.dropLive(alertId);
+  d.broadcaster.countsToConsoles(alertId, await d.alerts.counts(alertId));
+  return { expired };
+}
+
+/** Sounds an active siren again on every device that has not acknowledged; schedules the next time. */
+export async function repeatSiren(d: LifecycleDeps, alertId: string, n: number): Promise<'repeated' | 'finished'> {
+  const alert = await d.alerts.get(alertId);
+  if (!alert) throw new UnrecoverableError(`alert ${alertId} does not exist`);
+  const state = await d.alerts.threadState(alertId);
+  const counts = await d.alerts.counts(alertId);
+  if (state.status !== 'active' || !alert.repeatMinutes) return 'finished';
+  if (counts.targeted > 0 && counts.acknowledged >= counts.targeted) return 'finished';
+  // One broadcast to the audience; agents that acknowledged (or never had the siren) ignore it.
+  // Cheaper than addressing up to 50,000 device rooms one by one.
+  d.broadcaster.repeatToAgents(audienceRooms((await d.alerts.units(alertId)) ?? 'all'), alertId);
+  await d.lifecycle.scheduleRepeat(alertId, n + 1, alert.repeatMinutes * 60_000);
+  return 'repeated';
+}
+
+export function startLifecycleWorker(d: LifecycleDeps, opts: { connection: Redis; prefix: string }): Worker<LifecycleJob> {
+  const log = d.log;
+  const worker = new Worker<LifecycleJob>(
+    LIFECYCLE_QUEUE,
+    async (job: Job<LifecycleJob>) => {
+      const data = job.data;
+      switch (data.type) {
+        case 'expire': {
+          const res = await expireThread(d, data.alertId);
+          log.info({ alertId: data.alertId, res }, 'alert expiry');
+          return res;
+        }
+        case 'repeat': {
+          const res = await repeatSiren(d, data.alertId, data.n);
+          log.debug({ alertId: data.alertId, n: data.n, res }, 'siren repeat');
+          return res;
+        }
+        default:
+          throw new UnrecoverableError(`unknown lifecycle job ${JSON.stringify(data)}`);
+      }
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: 4 },
+  );
+  worker.on('failed', (job, err) => log.error({ err, jobId: job?.id }, 'lifecycle job failed'));
+  worker.on('error', (err) => log.error({ err }, 'lifecycle worker error'));
+  return worker;
+}

@@ -1,0 +1,66 @@
+import type { Alert } from '@varsel/shared';
+import type { AlertStore, LiveThread } from '../store/alert-store.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
+
+/** 2: DELIVERY_STATES rank of `delivered`. */
+const DELIVERED = 2;
+/** 500 ms: a reconnect storm of thousands of agents reads the live threads a few times a second, not once per agent. */
+const CACHE_MS = 500;
+
+/**
+ * What an agent missed. Replays, in sequence order, every message of a live thread of the
+ * device's audience that is newer than the agent's cursor or that the device has not reported
+ * delivered: active threads in full (original and updates), closed ones (cancelled, all-clear)
+ * only by their closing message, expired ones not at all. The second rule makes the replay
+ * exact even when fan-outs finished out of order or the agent lost its cursor; the agent
+ * deduplicates what it already had.
+ */
+export class Replay {
+  private cache: { at: number; threads: Promise<LiveThread[]> } | undefined;
+
+  constructor(
+    private readonly alerts: AlertStore,
+    private readonly delivery: DeliveryStore,
+  ) {}
+
+  private liveThreads(): Promise<LiveThread[]> {
+    const now = Date.now();
+    if (!this.cache || now - this.cache.at > CACHE_MS) {
+      const threads = this.alerts.liveThreads(now);
+      this.cache = { at: now, threads };
+      threads.catch(() => (this.cache = undefined));
+    }
+    return this.cache.threads;
+  }
+
+  /** Forgets the cached threads (a new message was accepted on this edge). */
+  invalidate(): void {
+    this.cache = undefined;
+  }
+
+  async missed(deviceId: string, orgUnit: string, cursor: number): Promise<Alert[]> {
+    const now = Date.now();
+    const candidates: Alert[] = [];
+    for (const t of await this.liveThreads()) {
+      if (t.expiresAtMs <= now) continue;
+      if (t.units !== 'all' && !t.units.includes(orgUnit)) continue;
+      if (t.status === 'active') candidates.push(t.original, ...t.messages);
+      else if (t.status === 'cancelled' || t.status === 'allclear') {
+        const closing = t.messages.at(-1);
+        if (closing) candidates.push(closing);
+      }
+    }
+    if (candidates.length === 0) return [];
+    const ranks = await this.delivery.ranks(
+      candidates.map((c) => c.id),
+      deviceId,
+    );
+    const missed = candidates.filter((c, i) => c.seq > cursor || (ranks[i] ?? 0) < DELIVERED).sort((a, b) => a.seq - b.seq);
+    await this.delivery.markSent(
+      missed.map((m) => m.id),
+      deviceId,
+      now,
+    );
+    return missed;
+  }
+}
