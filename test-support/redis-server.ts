@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A private redis-server on a free loopback port with its own temporary directory. */
 export interface PrivateRedis {
@@ -48,14 +49,19 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startPrivateRedis(opts: { appendonly?: boolean } = {}): Promise<PrivateRedis> {
+const PRODUCTION_CONF = fileURLToPath(new URL('../infra/redis/redis.conf', import.meta.url));
+
+/**
+ * `production: true` runs with infra/redis/redis.conf (AOF, fsync always), as Varsel runs in
+ * production; otherwise AOF with fsync once a second, which is quicker for the bulk of the tests.
+ */
+export async function startPrivateRedis(opts: { production?: boolean } = {}): Promise<PrivateRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'varsel-redis-'));
   const port = await freePort();
-  const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', opts.appendonly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
-    '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
-  ];
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
+  const args = opts.production
+    ? [PRODUCTION_CONF, ...common]
+    : [...common, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
   const launch = (): ChildProcess => spawn('redis-server', args, { stdio: 'ignore' });
   const r: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,

@@ -143,7 +143,13 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     workers.push(
       startFanoutWorker(
         { alerts: alertStore, delivery, devices: deviceStore, lifecycle, broadcaster, log: fanoutLog },
-        { connection: conn('blocking', 'fanout-worker'), prefix: keys.bullPrefix, concurrency: config.FANOUT_CONCURRENCY },
+        {
+          connection: conn('blocking', 'fanout-worker'),
+          prefix: keys.bullPrefix,
+          concurrency: config.FANOUT_CONCURRENCY,
+          lockMs: config.FANOUT_LOCK_MS,
+          faultDelayMs: config.FAULT_FANOUT_DELAY_MS,
+        },
       ),
       startLifecycleWorker(
         { alerts: alertStore, delivery, lifecycle, broadcaster, log: fanoutLog },

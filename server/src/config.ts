@@ -29,6 +29,20 @@ export const ConfigSchema = z
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12).describe('how long a console login lasts'),
     WEB_CONSOLE_DIR: z.string().optional().describe('built console to serve at /; default: web-console/dist of this checkout'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+    FANOUT_LOCK_MS: z.coerce
+      .number()
+      .int()
+      .min(2000)
+      .max(300_000)
+      .default(10_000)
+      .describe("a crashed worker's fan-out is taken over by another worker within about this long (BullMQ lock duration)"),
+    FAULT_FANOUT_DELAY_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(0)
+      .describe('fault injection for tests only: hold each fan-out this long before emitting, so a test can crash a worker mid-job'),
     FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe('fan-out jobs a worker runs at once'),
     ACK_FLUSH_MS: z.coerce.number().int().min(1).max(1000).default(20).describe('how long an edge gathers reports before one Redis round trip'),
     ACK_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(1000).describe('most reports written in one batch'),

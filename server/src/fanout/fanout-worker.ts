@@ -23,7 +23,7 @@ export interface FanoutDeps {
  * device set, once), emit the message once to the audience's rooms through the adapter, mark it
  * done. A retried job emits again, which agents absorb by deduplicating on the id (at least once).
  */
-export async function runFanout(d: FanoutDeps, alertId: string): Promise<{ targeted: number; rooms: number }> {
+export async function runFanout(d: FanoutDeps, alertId: string, faultDelayMs = 0): Promise<{ targeted: number; rooms: number }> {
   const alert = await d.alerts.get(alertId);
   if (!alert) throw new UnrecoverableError(`alert ${alertId} does not exist`);
   const units = (await d.alerts.units(alertId)) ?? 'all';
@@ -35,6 +35,7 @@ export async function runFanout(d: FanoutDeps, alertId: string): Promise<{ targe
     await d.alerts.markFanoutDone(alert.id);
     return { targeted, rooms: 0 };
   }
+  if (faultDelayMs > 0) await new Promise((r) => setTimeout(r, faultDelayMs));
   const agentRooms = audienceRooms(units);
   d.broadcaster.alertToAgents(agentRooms, alert);
   // The adapter publishes on the same Redis connection as the store, so this write is ordered after
@@ -48,7 +49,10 @@ export async function runFanout(d: FanoutDeps, alertId: string): Promise<{ targe
   return { targeted, rooms: agentRooms.length };
 }
 
-export function startFanoutWorker(d: FanoutDeps, opts: { connection: Redis; prefix: string; concurrency: number }): Worker<FanoutJob> {
+export function startFanoutWorker(
+  d: FanoutDeps,
+  opts: { connection: Redis; prefix: string; concurrency: number; lockMs: number; faultDelayMs: number },
+): Worker<FanoutJob> {
   const log = d.log;
   const worker = new Worker<FanoutJob>(
     FANOUT_QUEUE,
@@ -56,11 +60,18 @@ export function startFanoutWorker(d: FanoutDeps, opts: { connection: Redis; pref
       const started = performance.now();
       const alertId = job.data.alertId;
       if (typeof alertId !== 'string') throw new UnrecoverableError('fan-out job without alertId');
-      const res = await runFanout(d, alertId);
+      const res = await runFanout(d, alertId, opts.faultDelayMs);
       log.info({ alertId, jobId: job.id, ...res, ms: Math.round(performance.now() - started) }, 'alert fanned out');
       return res;
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      // A worker that dies mid-job holds its lock until it lapses; then another worker runs the job again.
+      lockDuration: opts.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
+    },
   );
   worker.on('failed', (job, err) => log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed'));
   worker.on('error', (err) => log.error({ err }, 'fan-out worker error'));
