@@ -1,6 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
+  type AckResult,
   type AgentAlert,
   type AgentClientToServer,
   type AgentServerToClient,
@@ -90,7 +91,7 @@ export class SimAgent {
       while (this.outbox.length > 0 && this.socket.connected) {
         const r = this.outbox[0]!;
         try {
-          const res = await this.socket.timeout(5000).emitWithAck('alert:report', r);
+          const res: AckResult<{ recorded: boolean }> = await this.socket.timeout(5000).emitWithAck('alert:report', r);
           // A 5xx answer keeps the report; anything else is final.
           if (!res.ok && res.error.code >= 50000) throw new Error(res.error.message);
           this.outbox.shift();
