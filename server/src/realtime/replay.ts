@@ -4,8 +4,6 @@ import type { DeliveryStore } from '../store/delivery-store.js';
 
 /** 2: DELIVERY_STATES rank of `delivered`. */
 const DELIVERED = 2;
-/** 500 ms: a reconnect storm of thousands of agents reads the live threads a few times a second, not once per agent. */
-const CACHE_MS = 500;
 
 /**
  * What an agent missed. Replays, in sequence order, every message of a live thread of the
@@ -16,26 +14,27 @@ const CACHE_MS = 500;
  * deduplicates what it already had.
  */
 export class Replay {
-  private cache: { at: number; threads: Promise<LiveThread[]> } | undefined;
+  /**
+   * The live threads, kept while no message has been stored since they were read: a reconnect
+   * storm of thousands of agents costs one cheap count per agent, not a read of every thread.
+   * The count is written in the same MULTI as each message, so the cache is never stale; threads
+   * that expire meanwhile are filtered by time in missed().
+   */
+  private cache: { messages: number; threads: Promise<LiveThread[]> } | undefined;
 
   constructor(
     private readonly alerts: AlertStore,
     private readonly delivery: DeliveryStore,
   ) {}
 
-  private liveThreads(): Promise<LiveThread[]> {
-    const now = Date.now();
-    if (!this.cache || now - this.cache.at > CACHE_MS) {
-      const threads = this.alerts.liveThreads(now);
-      this.cache = { at: now, threads };
+  private async liveThreads(): Promise<LiveThread[]> {
+    const messages = await this.alerts.messageCount();
+    if (this.cache?.messages !== messages) {
+      const threads = this.alerts.liveThreads();
+      this.cache = { messages, threads };
       threads.catch(() => (this.cache = undefined));
     }
     return this.cache.threads;
-  }
-
-  /** Forgets the cached threads (a new message was accepted on this edge). */
-  invalidate(): void {
-    this.cache = undefined;
   }
 
   async missed(deviceId: string, orgUnit: string, cursor: number): Promise<Alert[]> {

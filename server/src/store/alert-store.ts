@@ -206,6 +206,15 @@ export class AlertStore {
     });
   }
 
+  /**
+   * How many messages were ever stored. It changes in the same MULTI that stores a message (and,
+   * for a cancellation, after its thread is closed), so a reader that sees it unchanged has seen
+   * every thread as it is.
+   */
+  async messageCount(): Promise<number> {
+    return this.redis.zcard(this.keys.alertsBySeq);
+  }
+
   /** Drops a thread from the live index (it expired). */
   async dropLive(originalId: string): Promise<void> {
     await this.redis.zrem(this.keys.liveThreads, originalId);
