@@ -152,11 +152,13 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
         },
       ),
       startLifecycleWorker(
-        { alerts: alertStore, delivery, lifecycle, broadcaster, log: fanoutLog },
+        { alerts: alertStore, delivery, lifecycle, fanout: fanoutQueue, broadcaster, log: fanoutLog },
         { connection: conn('blocking', 'lifecycle-worker'), prefix: keys.bullPrefix },
       ),
     );
   }
+
+  if (isWorker) await lifecycle.scheduleSweep();
 
   let closed = false;
   return {

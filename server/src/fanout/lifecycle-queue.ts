@@ -7,7 +7,13 @@ export type LifecycleJob =
   /** At the thread's expiry: pending devices become expired, the thread leaves replay. */
   | { type: 'expire'; alertId: string }
   /** Sound an unacknowledged siren again; schedules the next repeat while the siren is active. */
-  | { type: 'repeat'; alertId: string; n: number };
+  | { type: 'repeat'; alertId: string; n: number }
+  /** Every 15 s: enqueue the fan-out of any live message still queued (its edge died before enqueueing it). */
+  | { type: 'sweep' };
+
+/** 15 s between sweeps; a message is swept once it has been queued for 10 s. */
+export const SWEEP_EVERY_MS = 15_000;
+export const SWEEP_AFTER_MS = 10_000;
 
 /**
  * Delayed jobs of an alert's life after its fan-out. Job ids make each one idempotent: adding the
@@ -35,6 +41,11 @@ export class LifecycleQueue {
 
   async scheduleRepeat(alertId: string, n: number, delayMs: number): Promise<void> {
     await this.queue.add('repeat', { type: 'repeat', alertId, n }, { jobId: `repeat-${alertId}-${n}`, delay: delayMs });
+  }
+
+  /** Installs the sweep schedule (idempotent: every worker calls it at start). */
+  async scheduleSweep(): Promise<void> {
+    await this.queue.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep', data: { type: 'sweep' } });
   }
 
   async close(): Promise<void> {

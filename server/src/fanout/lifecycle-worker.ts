@@ -5,14 +5,36 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import { audienceRooms } from '../realtime/rooms.js';
-import { LIFECYCLE_QUEUE, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
+import { LIFECYCLE_QUEUE, SWEEP_AFTER_MS, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
+import type { FanoutQueue } from './fanout-queue.js';
 
 export interface LifecycleDeps {
   alerts: AlertStore;
   delivery: DeliveryStore;
   lifecycle: LifecycleQueue;
+  fanout: FanoutQueue;
   broadcaster: Broadcaster;
   log: Logger;
+}
+
+/**
+ * Enqueues the fan-out (and expiry) of every live message still queued after SWEEP_AFTER_MS. An
+ * edge stores a message before enqueueing its job and answers 2xx only after both; if it dies in
+ * between, the message would otherwise sit unsent, yet be replayed to agents as they reconnect.
+ * The job ids make this a no-op for messages whose job exists.
+ */
+export async function sweepQueued(d: LifecycleDeps, now = Date.now()): Promise<string[]> {
+  const swept: string[] = [];
+  for (const t of await d.alerts.liveThreads(now)) {
+    for (const m of [t.original, ...t.messages]) {
+      if (now - Date.parse(m.createdAt) < SWEEP_AFTER_MS) continue;
+      if ((await d.alerts.fanoutState(m.id)) !== 'queued') continue;
+      await d.fanout.enqueue(m.id);
+      await d.lifecycle.scheduleExpiry(t.original.id, t.expiresAtMs);
+      swept.push(m.id);
+    }
+  }
+  return swept;
 }
 
 /** At a thread's expiry: its devices that had not finished become `expired`; replay forgets it. */
@@ -60,6 +82,11 @@ export function startLifecycleWorker(d: LifecycleDeps, opts: { connection: Redis
           const res = await repeatSiren(d, data.alertId, data.n);
           log.debug({ alertId: data.alertId, n: data.n, res }, 'siren repeat');
           return res;
+        }
+        case 'sweep': {
+          const swept = await sweepQueued(d);
+          if (swept.length > 0) log.warn({ swept }, 'enqueued the fan-out of messages whose edge stopped before enqueueing it');
+          return swept.length;
         }
         default:
           throw new UnrecoverableError(`unknown lifecycle job ${JSON.stringify(data)}`);

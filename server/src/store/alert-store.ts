@@ -235,6 +235,11 @@ export class AlertStore {
     return this.redis.varselStartFanout(keys.length, ...keys);
   }
 
+  async fanoutState(id: string): Promise<'queued' | 'done' | undefined> {
+    const state = await this.redis.hget(this.keys.alertStats(id), 'state');
+    return state === 'queued' || state === 'done' ? state : undefined;
+  }
+
   async markFanoutDone(id: string, now = new Date()): Promise<void> {
     await this.redis.hset(this.keys.alertStats(id), 'state', 'done', 'doneAt', now.toISOString());
   }
