@@ -33,7 +33,7 @@ describe('the OpenAPI document', () => {
       ['/api/org-units', 'get'], ['/api/locations', 'get'], ['/api/audience/preview', 'post'],
       ['/api/alerts', 'post'], ['/api/alerts', 'get'], ['/api/alerts/{id}', 'get'],
       ['/api/enrollment-tokens', 'post'], ['/api/enrollment-tokens', 'get'],
-      ['/api/devices/enroll', 'post'], ['/api/devices', 'get'], ['/api/devices/{id}', 'delete'],
+      ['/api/devices/enroll', 'post'], ['/api/devices/enroll-bulk', 'post'], ['/api/devices', 'get'], ['/api/devices/{id}', 'delete'],
       ['/api/users', 'get'], ['/api/users', 'post'],
     ];
     for (const [path, method] of expected) {

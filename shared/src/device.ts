@@ -45,6 +45,19 @@ export const EnrollRequestSchema = z
   .strict();
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
+/** POST /api/devices/enroll-bulk (admin): many devices with one token, e.g. from an MDM export or a benchmark. */
+export const BulkEnrollRequestSchema = z
+  .object({
+    token: z.string().min(10).max(200),
+    devices: z
+      .array(EnrollRequestSchema.omit({ token: true }))
+      .min(1)
+      .max(1000)
+      .describe('at most 1,000 devices a call'),
+  })
+  .strict();
+export type BulkEnrollRequest = z.infer<typeof BulkEnrollRequestSchema>;
+
 export const EnrollResponseSchema = z.object({
   deviceId: UuidSchema,
   /** Shown once; the server keeps only its SHA-256. */

@@ -1,5 +1,6 @@
 import {
   VarselError,
+  type BulkEnrollRequest,
   type CreatedEnrollmentToken,
   type Device,
   type EnrollRequest,
@@ -47,6 +48,39 @@ export class DeviceService {
     const { device, secret } = await this.d.devices.enroll({ platform: req.platform, hostname: req.hostname, orgUnit, location, agentVersion: req.agentVersion });
     await this.d.audit.append({ actor: `enrollment-token:${token.id}`, action: 'device.enroll', target: device.id, details: { hostname: device.hostname, orgUnit } });
     return { deviceId: device.id, deviceSecret: secret, orgUnit, ...(location ? { location } : {}) };
+  }
+
+  /**
+   * Enrolls up to 1,000 devices with one token (an admin's bulk path, e.g. from an MDM export):
+   * everything is validated first, then one use per device is taken, all or none.
+   */
+  async enrollBulk(req: BulkEnrollRequest, actor: SessionUser): Promise<EnrollResponse[]> {
+    for (const unit of new Set(req.devices.flatMap((d) => (d.orgUnit ? [d.orgUnit] : [])))) await this.d.directory.assertOrgUnit(unit);
+    for (const loc of new Set(req.devices.flatMap((d) => (d.location ? [d.location] : [])))) await this.d.directory.assertLocation(loc);
+    const allNameUnit = req.devices.every((d) => d.orgUnit !== undefined);
+    const token = await this.d.devices.consumeEnrollmentToken(req.token, allNameUnit, req.devices.length);
+    if (token === 'invalid') throw new VarselError('ENROLLMENT_TOKEN_INVALID', 'The enrollment token is unknown, expired, or has fewer uses left than devices.');
+    if (token === 'no-org-unit') {
+      throw new VarselError('VALIDATION_FAILED', 'devices: the token names no org unit, so every device must', [
+        { path: 'devices', code: 'invalid_type', message: 'orgUnit required' },
+      ]);
+    }
+    const enrolled = await this.d.devices.enrollMany(
+      req.devices.map((d) => ({
+        platform: d.platform,
+        hostname: d.hostname,
+        orgUnit: (d.orgUnit ?? token.orgUnit)!,
+        location: d.location ?? token.location,
+        agentVersion: d.agentVersion,
+      })),
+    );
+    await this.d.audit.append({ actor: actor.username, action: 'device.enroll-bulk', target: token.id, details: { devices: enrolled.length } });
+    return enrolled.map(({ device, secret }) => ({
+      deviceId: device.id,
+      deviceSecret: secret,
+      orgUnit: device.orgUnit,
+      ...(device.location ? { location: device.location } : {}),
+    }));
   }
 
   list(): Promise<Device[]> {

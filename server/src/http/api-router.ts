@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import {
   AudienceSchema,
+  BulkEnrollRequestSchema,
   EnrollRequestSchema,
   EnrollmentTokenInputSchema,
   LoginSchema,
@@ -113,6 +114,12 @@ export function apiRouter(d: ApiDeps): Router {
   r.post('/devices/enroll', async (req, res) => {
     res.status(201).json(await d.devices.enroll(parseInput(EnrollRequestSchema, req.body)));
   });
+  r.post(
+    '/devices/enroll-bulk',
+    authed('enrollment:manage', async (req, res, user) => {
+      res.status(201).json(await d.devices.enrollBulk(parseInput(BulkEnrollRequestSchema, req.body), user));
+    }),
+  );
   r.get('/devices', authed('device:read', async (_req, res) => void res.json(await d.devices.list())));
   r.delete(
     '/devices/:id',

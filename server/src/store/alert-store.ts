@@ -304,6 +304,6 @@ declare module 'ioredis' {
     varselMarkFinal(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, rank: number, cursor: string, count: number, nowMs: number): Result<[string, number], Context>;
     varselStartFanout(numKeys: number, ...keys: string[]): Result<number, Context>;
     varselCloseThread(statsKey: string, status: string): Result<number, Context>;
-    varselConsumeEnrollmentToken(tokenKey: string, nowMs: number, deviceHasOrgUnit: '0' | '1'): Result<string[] | null | -1, Context>;
+    varselConsumeEnrollmentToken(tokenKey: string, nowMs: number, deviceHasOrgUnit: '0' | '1', uses: number): Result<string[] | null | -1, Context>;
   }
 }

@@ -79,8 +79,13 @@ export class DeviceStore {
    * Uses one enrollment of the token. 'invalid' when it is unknown, expired or used up;
    * 'no-org-unit' (nothing used) when neither the token nor the device names an org unit.
    */
-  async consumeEnrollmentToken(token: string, deviceHasOrgUnit: boolean, now = Date.now()): Promise<EnrollmentToken | 'invalid' | 'no-org-unit'> {
-    const flat = await this.redis.varselConsumeEnrollmentToken(this.keys.enrollmentToken(sha256(token)), now, deviceHasOrgUnit ? '1' : '0');
+  async consumeEnrollmentToken(
+    token: string,
+    deviceHasOrgUnit: boolean,
+    uses = 1,
+    now = Date.now(),
+  ): Promise<EnrollmentToken | 'invalid' | 'no-org-unit'> {
+    const flat = await this.redis.varselConsumeEnrollmentToken(this.keys.enrollmentToken(sha256(token)), now, deviceHasOrgUnit ? '1' : '0', uses);
     if (flat === -1) return 'no-org-unit';
     if (!flat) return 'invalid';
     const h: Record<string, string> = {};
@@ -89,25 +94,32 @@ export class DeviceStore {
   }
 
   async enroll(d: NewDevice, now = new Date()): Promise<{ device: Device; secret: string }> {
-    const secret = newSecret();
-    const device: Device = {
-      id: randomUUID(),
-      platform: d.platform,
-      hostname: d.hostname,
-      orgUnit: d.orgUnit,
-      ...(d.location ? { location: d.location } : {}),
-      ...(d.agentVersion ? { agentVersion: d.agentVersion } : {}),
-      enrolledAt: now.toISOString(),
-    };
-    await this.redis
-      .multi()
-      .hset(this.keys.device(device.id), { ...flatten(device), secretHash: sha256(secret) })
-      .sadd(this.keys.devicesRegistry, device.id)
-      .sadd(this.keys.devicesAll, device.id)
-      .sadd(this.keys.devicesInUnit(device.orgUnit), device.id)
-      .exec()
-      .then(throwOnMultiError);
-    return { device, secret };
+    const [one] = await this.enrollMany([d], now);
+    return one!;
+  }
+
+  /** Registers devices in one MULTI: all or none. */
+  async enrollMany(list: readonly NewDevice[], now = new Date()): Promise<{ device: Device; secret: string }[]> {
+    const tx = this.redis.multi();
+    const out = list.map((d) => {
+      const secret = newSecret();
+      const device: Device = {
+        id: randomUUID(),
+        platform: d.platform,
+        hostname: d.hostname,
+        orgUnit: d.orgUnit,
+        ...(d.location ? { location: d.location } : {}),
+        ...(d.agentVersion ? { agentVersion: d.agentVersion } : {}),
+        enrolledAt: now.toISOString(),
+      };
+      tx.hset(this.keys.device(device.id), { ...flatten(device), secretHash: sha256(secret) })
+        .sadd(this.keys.devicesRegistry, device.id)
+        .sadd(this.keys.devicesAll, device.id)
+        .sadd(this.keys.devicesInUnit(device.orgUnit), device.id);
+      return { device, secret };
+    });
+    throwOnMultiError(await tx.exec());
+    return out;
   }
 
   /** Checks a handshake's credentials in one round trip. */

@@ -87,7 +87,9 @@ return { res[1], changed }
  *   KEYS[1] enrollmentToken(hash)
  *   ARGV[1] now, ms since epoch
  *   ARGV[2] '1' when the device names its own org unit, '0' when it relies on the token's
- * Returns the token's fields as a flat array; nil when the token is unknown, expired or used up;
+ *   ARGV[3] how many uses to take (a bulk enrollment takes one per device, all or none)
+ * Returns the token's fields as a flat array; nil when the token is unknown, expired or has
+ * fewer uses left;
  * -1 (and nothing used) when neither the device nor the token names an org unit.
  */
 export const CONSUME_ENROLLMENT_TOKEN = `
@@ -95,9 +97,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local expires = tonumber(redis.call('HGET', KEYS[1], 'expiresAtMs'))
 local uses = tonumber(redis.call('HGET', KEYS[1], 'uses'))
 local maxUses = tonumber(redis.call('HGET', KEYS[1], 'maxUses'))
-if expires <= tonumber(ARGV[1]) or uses >= maxUses then return nil end
+local n = tonumber(ARGV[3])
+if expires <= tonumber(ARGV[1]) or uses + n > maxUses then return nil end
 if ARGV[2] == '0' and redis.call('HEXISTS', KEYS[1], 'orgUnit') == 0 then return -1 end
-redis.call('HINCRBY', KEYS[1], 'uses', 1)
+redis.call('HINCRBY', KEYS[1], 'uses', n)
 return redis.call('HGETALL', KEYS[1])
 `;
 
