@@ -21,6 +21,7 @@ import { startFanoutWorker } from './fanout/fanout-worker.js';
 import { LifecycleQueue } from './fanout/lifecycle-queue.js';
 import { startLifecycleWorker } from './fanout/lifecycle-worker.js';
 import { Replay } from './realtime/replay.js';
+import { SlowConsumerGuard, type GuardedSocket } from './realtime/slow-consumer-guard.js';
 import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
 import { attachAgentGateway } from './realtime/agent-gateway.js';
 import { attachConsoleGateway } from './realtime/console-gateway.js';
@@ -99,6 +100,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   let httpServer: http.Server | undefined;
   let batcher: ReportBatcher | undefined;
   let counts: CountsPublisher | undefined;
+  let guard: SlowConsumerGuard | undefined;
   let firstAdmin: VarselApp['firstAdmin'];
   if (isEdge) {
     firstAdmin = await bootstrapAdmin(userStore, config.VARSEL_ADMIN_PASSWORD);
@@ -134,6 +136,12 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       onRecorded: (ids) => publisher.touch(ids),
     });
     attachAgentGateway(io, { devices: deviceStore, batcher, replay: new Replay(alertStore, delivery), log: log.child({ area: 'realtime' }) });
+    // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
+    guard = new SlowConsumerGuard(() => io.of('/').sockets.values() as Iterable<GuardedSocket>, {
+      maxBytes: config.SOCKET_MAX_BUFFER_BYTES,
+      everyMs: 5000,
+      log: log.child({ area: 'realtime' }),
+    }).start();
     attachConsoleGateway(consoleNamespace(io), { auth, alerts: alertService, log: log.child({ area: 'realtime' }) });
   }
 
@@ -169,6 +177,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       if (closed) return;
       closed = true;
       counts?.stop();
+      guard?.stop();
       if (isEdge) {
         // Agents reconnect to another edge at once instead of waiting for a heartbeat to fail.
         io.local.emit('session:ended', { reason: 'SERVER_SHUTDOWN' });
