@@ -58,6 +58,28 @@ describe('validateDraft', () => {
     expect(validateDraft(valid({ link: 'https://intranet.kk.dk/it' })).ok).toBe(true);
   });
 
+  it('sends the default expiry of the kind when the field is empty: 240 minutes for a siren, 1440 for a notice', () => {
+    expect(validateDraft(valid({ kind: 'siren' }))).toMatchObject({ ok: true, input: { expiresInMinutes: 240 } });
+    expect(validateDraft(valid({ kind: 'notice' }))).toMatchObject({ ok: true, input: { expiresInMinutes: 1440 } });
+    expect(validateDraft(valid({ kind: 'notice', expiresInMinutes: ' 90 ' }))).toMatchObject({ ok: true, input: { expiresInMinutes: 90 } });
+  });
+
+  it('gives a siren a repeat interval, 2 minutes by default, and a notice none', () => {
+    expect(validateDraft(valid({ kind: 'siren' }))).toMatchObject({ ok: true, input: { repeatMinutes: 2 } });
+    expect(validateDraft(valid({ kind: 'siren', repeatMinutes: '5' }))).toMatchObject({ ok: true, input: { repeatMinutes: 5 } });
+    const notice = validateDraft(valid({ kind: 'notice', repeatMinutes: '5' }));
+    expect(notice.ok && notice.input.repeatMinutes).toBeUndefined();
+  });
+
+  it('rejects an expiry or repeat outside the shared schema’s bounds with the range in the message', () => {
+    const expiry = validateDraft(valid({ expiresInMinutes: '10081' }));
+    expect(expiry.ok ? undefined : expiry.errors.expiresInMinutes).toEqual({ key: 'field.range', params: { min: 1, max: 10080 } });
+    const repeat = validateDraft(valid({ kind: 'siren', repeatMinutes: '0' }));
+    expect(repeat.ok ? undefined : repeat.errors.repeatMinutes).toEqual({ key: 'field.range', params: { min: 1, max: 60 } });
+    const word = validateDraft(valid({ kind: 'siren', repeatMinutes: 'to' }));
+    expect(word.ok ? undefined : word.errors.repeatMinutes?.key).toBe('field.range');
+  });
+
   it('keeps the exercise status', () => {
     expect(validateDraft(valid({ kind: 'siren', status: 'exercise' }))).toMatchObject({ ok: true, input: { kind: 'siren', status: 'exercise' } });
   });

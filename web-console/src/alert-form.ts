@@ -1,7 +1,8 @@
-import { AlertInputSchema } from '@varsel/shared';
+import { AlertInputSchema, DEFAULT_EXPIRY_MINUTES, DEFAULT_REPEAT_MINUTES } from '@varsel/shared';
 import type { AlertInputParsed, AlertKind, AlertStatus } from '@varsel/shared';
 import { issueProblem, pathKey } from './field-errors.js';
 import type { FieldProblem, IssueLike } from './field-errors.js';
+import { EXPIRY_RANGE, parseMinutes, REPEAT_RANGE } from './minutes.js';
 
 /** What the compose form holds. `kind` and `audience` start unset: the officer must choose them. */
 export interface AlertDraft {
@@ -14,20 +15,28 @@ export interface AlertDraft {
   audience: 'all' | 'units' | null;
   units: string[];
   link: string;
+  /** Minutes as typed; empty means the default of the kind. */
+  expiresInMinutes: string;
+  /** Sirens only; empty means DEFAULT_REPEAT_MINUTES. */
+  repeatMinutes: string;
 }
 
-export type DraftField = 'kind' | 'status' | 'titleDa' | 'bodyDa' | 'titleEn' | 'bodyEn' | 'audience' | 'units' | 'link' | 'other';
+export type DraftField = 'kind' | 'status' | 'titleDa' | 'bodyDa' | 'titleEn' | 'bodyEn' | 'audience' | 'units' | 'link' | 'expiresInMinutes' | 'repeatMinutes' | 'other';
 export type DraftErrors = Partial<Record<DraftField, FieldProblem>>;
 export type DraftResult = { ok: true; input: AlertInputParsed } | { ok: false; errors: DraftErrors };
 
 /** Field order on the page, for focusing the first invalid one. */
-export const DRAFT_FIELDS: readonly DraftField[] = ['kind', 'status', 'titleDa', 'bodyDa', 'titleEn', 'bodyEn', 'audience', 'units', 'link', 'other'];
+export const DRAFT_FIELDS: readonly DraftField[] = ['kind', 'status', 'titleDa', 'bodyDa', 'titleEn', 'bodyEn', 'audience', 'units', 'link', 'expiresInMinutes', 'repeatMinutes', 'other'];
 
 export function emptyDraft(): AlertDraft {
-  return { kind: null, status: 'actual', titleDa: '', bodyDa: '', titleEn: '', bodyEn: '', audience: null, units: [], link: '' };
+  return { kind: null, status: 'actual', titleDa: '', bodyDa: '', titleEn: '', bodyEn: '', audience: null, units: [], link: '', expiresInMinutes: '', repeatMinutes: '' };
 }
 
-/** The request body the draft stands for, before validation. English is sent only when filled in. */
+/**
+ * The request body the draft stands for, before validation. English is sent only when filled in.
+ * An empty expiry or repeat is sent as the kind's default, so that what the confirmation shows is
+ * exactly what the server gets; a notice never carries a repeat.
+ */
 export function draftToCandidate(draft: AlertDraft): Record<string, unknown> {
   const hasEnglish = draft.titleEn.trim() !== '' || draft.bodyEn.trim() !== '';
   return {
@@ -44,6 +53,8 @@ export function draftToCandidate(draft: AlertDraft): Record<string, unknown> {
           ? { type: 'units', units: draft.units }
           : undefined,
     ...(draft.link.trim() !== '' ? { link: draft.link.trim() } : {}),
+    ...(draft.kind ? { expiresInMinutes: parseMinutes(draft.expiresInMinutes) ?? DEFAULT_EXPIRY_MINUTES[draft.kind] } : {}),
+    ...(draft.kind === 'siren' ? { repeatMinutes: parseMinutes(draft.repeatMinutes) ?? DEFAULT_REPEAT_MINUTES } : {}),
   };
 }
 
@@ -61,6 +72,8 @@ const PATH_FIELDS: Record<string, DraftField> = {
   'audience.type': 'audience',
   'audience.units': 'units',
   link: 'link',
+  expiresInMinutes: 'expiresInMinutes',
+  repeatMinutes: 'repeatMinutes',
 };
 
 /** The form field an issue belongs to (`audience.units.3` belongs to `units`). */
@@ -79,6 +92,10 @@ export function draftProblem(field: DraftField, issue: IssueLike): FieldProblem 
       return { key: 'field.audience' };
     case 'units':
       return issue.code === 'too_big' ? { key: 'field.tooManyUnits', params: { max: Number(issue.maximum ?? 0) } } : issue.code === 'too_small' ? { key: 'field.units' } : { key: 'field.orgUnit' };
+    case 'expiresInMinutes':
+      return { key: 'field.range', params: EXPIRY_RANGE };
+    case 'repeatMinutes':
+      return { key: 'field.range', params: REPEAT_RANGE };
     case 'status':
     case 'titleDa':
     case 'bodyDa':

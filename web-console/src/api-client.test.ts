@@ -52,6 +52,33 @@ describe('ApiClient', () => {
     expect(calls[0]?.init?.method).toBe('DELETE');
   });
 
+  it('posts an update and a cancellation to the original alert', async () => {
+    const { fetch, calls } = fakeFetch({ status: 201, body: { id: 'u', msgType: 'update' } });
+    const api = new ApiClient({ fetch });
+    await api.updateAlert('a1', { content: { da: { title: 't', body: 'b' } }, allClear: true });
+    await api.cancelAlert('a1');
+    expect(calls.map((c) => [c.init?.method, c.url])).toEqual([
+      ['POST', '/api/alerts/a1/updates'],
+      ['POST', '/api/alerts/a1/cancel'],
+    ]);
+    expect(calls[0]?.init?.body).toBe('{"content":{"da":{"title":"t","body":"b"}},"allClear":true}');
+    expect(calls[1]?.init?.body).toBe('{}');
+  });
+
+  it('reads 409 ALERT_CLOSED as a catalogued error', async () => {
+    const { fetch } = fakeFetch({ status: 409, body: { code: 40902, error: 'closed', name: 'ALERT_CLOSED' } });
+    await expect(new ApiClient({ fetch }).cancelAlert('a1')).rejects.toMatchObject({ status: 409, code: 40902, errorName: 'ALERT_CLOSED' });
+  });
+
+  it('asks for an alert’s devices by state with a limit', async () => {
+    const { fetch, calls } = fakeFetch({ status: 200, body: [] });
+    await new ApiClient({ fetch }).alertDevices('a1', { states: ['pending', 'sent'], limit: 500 });
+    const url = new URL(calls[0]?.url ?? '', 'http://x');
+    expect(url.pathname).toBe('/api/alerts/a1/devices');
+    expect(url.searchParams.get('state')).toBe('pending,sent');
+    expect(url.searchParams.get('limit')).toBe('500');
+  });
+
   it('marks a request that got no answer, since it may have reached the server', async () => {
     const { fetch } = fakeFetch(new TypeError('fetch failed'));
     const err: unknown = await new ApiClient({ fetch }).sendAlert({ kind: 'notice', content: { da: { title: 't', body: 'b' } }, audience: { type: 'all' } }).catch((e: unknown) => e);

@@ -4,8 +4,11 @@ import type {
   AlertView,
   Audience,
   AudiencePreview,
+  CancelInput,
   CreatedEnrollmentToken,
+  DeliveryState,
   Device,
+  DeviceDelivery,
   EnrollmentToken,
   EnrollmentTokenInput,
   ErrorName,
@@ -13,6 +16,7 @@ import type {
   Login,
   OrgUnit,
   SessionUser,
+  UpdateInput,
 } from '@varsel/shared';
 
 /** 20 s: long enough for a loaded server, short enough that an officer is never left waiting blind. */
@@ -128,6 +132,20 @@ export class ApiClient {
   }
   getAlert(id: string): Promise<AlertView> {
     return this.request('GET', `/api/alerts/${encodeURIComponent(id)}`);
+  }
+  /** A new text for an original alert; `allClear: true` ends it. Answers the update's view. */
+  updateAlert(id: string, input: UpdateInput): Promise<AlertView> {
+    return this.request('POST', `/api/alerts/${encodeURIComponent(id)}/updates`, input);
+  }
+  /** Withdraws an original alert (a false alarm). Answers the cancellation's view. */
+  cancelAlert(id: string, input: CancelInput = {}): Promise<AlertView> {
+    return this.request('POST', `/api/alerts/${encodeURIComponent(id)}/cancel`, input);
+  }
+  /** Each device's state for an alert, limited to `states` when given. */
+  alertDevices(id: string, options: { states?: readonly DeliveryState[]; limit: number }): Promise<DeviceDelivery[]> {
+    const query = new URLSearchParams({ limit: String(options.limit) });
+    if (options.states) query.set('state', options.states.join(','));
+    return this.request('GET', `/api/alerts/${encodeURIComponent(id)}/devices?${query.toString()}`);
   }
   createEnrollmentToken(input: EnrollmentTokenInput): Promise<CreatedEnrollmentToken> {
     return this.request('POST', '/api/enrollment-tokens', input);

@@ -4,6 +4,10 @@ import { emptyDraft } from './alert-form.js';
 import type { AlertDraft } from './alert-form.js';
 import type { ConsoleSocket } from './console-socket.js';
 import type { Route } from './routes.js';
+import { hostnameIndex } from './unacked.js';
+
+/** 60 s: a device enrolled a minute ago shows its id until then, which is enough. */
+const HOSTNAMES_MAX_AGE_MS = 60_000;
 
 /** A mounted page. `dispose` stops its timers, socket watches and late answers. */
 export interface View {
@@ -30,6 +34,8 @@ export class ConsoleState {
   /** The token secret, shown once: kept only until the officer leaves the enrollment page. */
   createdToken: CreatedEnrollmentToken | undefined;
   private orgUnitsPromise: Promise<OrgUnit[]> | undefined;
+  private hostnamesPromise: Promise<Map<string, string>> | undefined;
+  private hostnamesAt = 0;
 
   /** Org units change rarely; one fetch per login, retried after a failure. */
   orgUnits(api: ApiClient): Promise<OrgUnit[]> {
@@ -41,5 +47,21 @@ export class ConsoleState {
       });
     }
     return this.orgUnitsPromise;
+  }
+
+  /**
+   * Host names by device id, for roles with device:read. GET /api/devices is the whole fleet (up to
+   * 50,000 rows), so it is fetched at most once a minute however often a list is refreshed.
+   */
+  hostnames(api: ApiClient, now = Date.now()): Promise<Map<string, string>> {
+    if (!this.hostnamesPromise || now - this.hostnamesAt > HOSTNAMES_MAX_AGE_MS) {
+      const promise = api.listDevices().then(hostnameIndex);
+      this.hostnamesPromise = promise;
+      this.hostnamesAt = now;
+      promise.catch(() => {
+        if (this.hostnamesPromise === promise) this.hostnamesPromise = undefined;
+      });
+    }
+    return this.hostnamesPromise;
   }
 }

@@ -38,7 +38,7 @@ class FakeIo {
   }
 }
 
-const counts = (acknowledged: number): AlertCounts => ({ targeted: 10, delivered: 10, displayed: 10, acknowledged });
+const counts = (acknowledged: number): AlertCounts => ({ targeted: 10, delivered: 10, displayed: 10, acknowledged, expired: 0, cancelled: 0 });
 
 function setup(): { io: FakeIo; socket: ConsoleSocket; unauthorized: () => number } {
   const io = new FakeIo();

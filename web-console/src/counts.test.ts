@@ -1,29 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { mergeCounts, percentOf, ZERO_COUNTS } from './counts.js';
+import { mergeCounts, notAcknowledged, percentOf, ZERO_COUNTS } from './counts.js';
+
+const c = (targeted: number, delivered: number, displayed: number, acknowledged: number, expired = 0, cancelled = 0) => ({ targeted, delivered, displayed, acknowledged, expired, cancelled });
 
 describe('mergeCounts', () => {
   it('keeps the largest value of each field, so an older update never lowers a count', () => {
-    const seen = { targeted: 100, delivered: 80, displayed: 40, acknowledged: 10 };
-    const older = { targeted: 100, delivered: 60, displayed: 50, acknowledged: 5 };
-    expect(mergeCounts(seen, older)).toEqual({ targeted: 100, delivered: 80, displayed: 50, acknowledged: 10 });
+    expect(mergeCounts(c(100, 80, 40, 10), c(100, 60, 50, 5))).toEqual(c(100, 80, 50, 10));
   });
 
   it('gives the same result whatever order updates from several edges arrive in', () => {
-    const updates = [
-      { targeted: 10, delivered: 3, displayed: 1, acknowledged: 0 },
-      { targeted: 10, delivered: 7, displayed: 2, acknowledged: 1 },
-      { targeted: 10, delivered: 5, displayed: 4, acknowledged: 1 },
-    ];
+    const updates = [c(10, 3, 1, 0), c(10, 7, 2, 1), c(10, 5, 4, 1, 0, 9)];
     const forward = updates.reduce(mergeCounts, ZERO_COUNTS);
     const backward = [...updates].reverse().reduce(mergeCounts, ZERO_COUNTS);
     expect(forward).toEqual(backward);
-    expect(forward).toEqual({ targeted: 10, delivered: 7, displayed: 4, acknowledged: 1 });
+    expect(forward).toEqual(c(10, 7, 4, 1, 0, 9));
+  });
+
+  it('keeps expired and cancelled, and reads a field an answer lacks as 0', () => {
+    expect(mergeCounts(c(10, 10, 10, 4, 0, 6), { targeted: 10, delivered: 10, displayed: 10, acknowledged: 4 })).toEqual(c(10, 10, 10, 4, 0, 6));
   });
 
   it('does not change the counts it is given', () => {
     const seen = { ...ZERO_COUNTS };
-    mergeCounts(seen, { targeted: 1, delivered: 1, displayed: 1, acknowledged: 1 });
+    mergeCounts(seen, c(1, 1, 1, 1, 1, 1));
     expect(seen).toEqual(ZERO_COUNTS);
+  });
+});
+
+describe('notAcknowledged', () => {
+  it('is every targeted device that has not acknowledged, whether still waiting, expired or cancelled', () => {
+    expect(notAcknowledged(c(25, 25, 20, 18))).toBe(7);
+    expect(notAcknowledged(c(25, 25, 20, 18, 0, 7))).toBe(7);
+  });
+
+  it('is never negative while counts from different moments disagree', () => {
+    expect(notAcknowledged(c(0, 0, 0, 3))).toBe(0);
   });
 });
 

@@ -1,21 +1,35 @@
 import type { AlertCounts } from '@varsel/shared';
 
+/** The four figures always shown. */
 export const COUNT_FIELDS = ['targeted', 'delivered', 'displayed', 'acknowledged'] as const satisfies readonly (keyof AlertCounts)[];
 export type CountField = (typeof COUNT_FIELDS)[number];
 
-export const ZERO_COUNTS: AlertCounts = { targeted: 0, delivered: 0, displayed: 0, acknowledged: 0 };
+/** Devices that had not acknowledged when the thread closed; shown only when not zero. */
+export const CLOSED_COUNT_FIELDS = ['expired', 'cancelled'] as const satisfies readonly (keyof AlertCounts)[];
+export type ClosedCountField = (typeof CLOSED_COUNT_FIELDS)[number];
+
+export const ZERO_COUNTS: AlertCounts = { targeted: 0, delivered: 0, displayed: 0, acknowledged: 0, expired: 0, cancelled: 0 };
 
 /**
  * Counts only ever grow, but updates from several edges can arrive out of order
- * (docs/http-api.md), so the console keeps the largest value seen of each field.
+ * (docs/http-api.md), so the console keeps the largest value seen of each field. A field an
+ * answer lacks counts as 0.
  */
-export function mergeCounts(seen: AlertCounts, update: AlertCounts): AlertCounts {
+export function mergeCounts(seen: AlertCounts, update: Partial<AlertCounts>): AlertCounts {
+  const max = (field: keyof AlertCounts): number => Math.max(seen[field], update[field] ?? 0);
   return {
-    targeted: Math.max(seen.targeted, update.targeted),
-    delivered: Math.max(seen.delivered, update.delivered),
-    displayed: Math.max(seen.displayed, update.displayed),
-    acknowledged: Math.max(seen.acknowledged, update.acknowledged),
+    targeted: max('targeted'),
+    delivered: max('delivered'),
+    displayed: max('displayed'),
+    acknowledged: max('acknowledged'),
+    expired: max('expired'),
+    cancelled: max('cancelled'),
   };
+}
+
+/** Devices of the audience that have not acknowledged (whether still waiting, expired or cancelled). */
+export function notAcknowledged(counts: AlertCounts): number {
+  return Math.max(0, counts.targeted - counts.acknowledged);
 }
 
 /**

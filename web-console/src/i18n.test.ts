@@ -1,4 +1,4 @@
-import { ERRORS, ROLES } from '@varsel/shared';
+import { DELIVERY_STATES, ERRORS, ROLES, ThreadStatusSchema } from '@varsel/shared';
 import type { ErrorName } from '@varsel/shared';
 import { describe, expect, it } from 'vitest';
 import { DICTIONARIES, format, placeholdersOf, translate } from './i18n.js';
@@ -24,6 +24,13 @@ describe('the i18n dictionary', () => {
   it('has a text for every error in the shared catalogue and every role', () => {
     for (const name of Object.keys(ERRORS) as ErrorName[]) expect(keys).toContain(`error.${name}`);
     for (const role of ROLES) expect(keys).toContain(`role.${role}`);
+    for (const status of ThreadStatusSchema.options) expect(keys).toContain(`thread.${status}`);
+    for (const state of DELIVERY_STATES) expect(keys).toContain(`delivery.${state}`);
+  });
+
+  it('names the thread statuses as duty officers say them', () => {
+    expect(['active', 'cancelled', 'allclear', 'expired'].map((s) => translate('da', `thread.${s}` as MessageKey))).toEqual(['Aktiv', 'Annulleret', 'Afblæst', 'Udløbet']);
+    expect(translate('da', 'unacked.title')).toBe('Ikke kvitteret');
   });
 
   it('speaks Danish about sirens, notices and exercises', () => {

@@ -1,4 +1,4 @@
-import type { AlertKind, AlertStatus, Audience, OrgUnit } from '@varsel/shared';
+import type { AlertKind, AlertStatus, Audience, OrgUnit, ThreadStatus } from '@varsel/shared';
 import { h, uid } from './dom.js';
 import type { Child } from './dom.js';
 import { errorDetails, errorMessage } from './error-messages.js';
@@ -147,4 +147,9 @@ export function choiceGroup<T extends string>(options: {
   }
   group.append(row, h('p', { class: 'field-error', id: errorId, hidden: !options.error }, options.error ? problemText(options.error) : ''));
   return group;
+}
+
+/** Where a thread stands (Aktiv, Annulleret, Afblæst, Udløbet), with `data-status` for tests and styles. */
+export function threadStatusBadge(status: ThreadStatus, testId?: string): HTMLElement {
+  return h('span', { class: `badge badge-thread badge-thread-${status}`, 'data-status': status, 'data-testid': testId }, t(`thread.${status}`));
 }

@@ -1,9 +1,11 @@
-import type { OrgUnit } from '@varsel/shared';
+import { DEFAULT_EXPIRY_MINUTES, DEFAULT_REPEAT_MINUTES } from '@varsel/shared';
+import type { AlertKind, OrgUnit } from '@varsel/shared';
 import { DRAFT_FIELDS, emptyDraft, validateDraft } from '../alert-form.js';
 import type { AlertDraft, DraftErrors, DraftField } from '../alert-form.js';
 import type { AppContext, View } from '../app-context.js';
 import { h, replaceChildren } from '../dom.js';
 import { t } from '../i18n.js';
+import { durationText } from '../minutes.js';
 import { orderOrgTree } from '../org-tree.js';
 import { choiceGroup, clearFieldError, errorBox, field, loading, pageHeader } from '../ui.js';
 
@@ -18,6 +20,8 @@ const FOCUS_TARGET: Record<DraftField, string> = {
   audience: 'audience-all',
   units: 'audience-units-filter',
   link: 'compose-link',
+  expiresInMinutes: 'compose-expires',
+  repeatMinutes: 'compose-repeat',
   other: 'compose-next',
 };
 
@@ -34,6 +38,23 @@ function textControl(draft: AlertDraft, key: TextKey, testId: string, multiline:
     onEdit(key);
   });
   return control;
+}
+
+/** A minutes field: text with a numeric keyboard, so that "abc" is an error and not silently the default. */
+function minutesControl(draft: AlertDraft, key: 'expiresInMinutes' | 'repeatMinutes', testId: string, onEdit: (key: DraftField) => void): HTMLInputElement {
+  const control = h('input', { id: testId, 'data-testid': testId, name: key, type: 'text', inputmode: 'numeric', autocomplete: 'off', class: 'input-short', maxlength: 6 });
+  control.value = draft[key];
+  control.addEventListener('input', () => {
+    draft[key] = control.value;
+    clearFieldError(control);
+    onEdit(key);
+  });
+  return control;
+}
+
+/** The placeholder of the expiry field: the default of the chosen kind, which an empty field means. */
+function expiryPlaceholder(kind: AlertKind | null): string {
+  return kind ? String(DEFAULT_EXPIRY_MINUTES[kind]) : '';
 }
 
 export function composeView(ctx: AppContext): View {
@@ -99,6 +120,12 @@ export function composeView(ctx: AppContext): View {
   function render(): void {
     const exerciseBanner = h('p', { class: 'notice-box notice-exercise', 'data-testid': 'compose-exercise-banner', hidden: draft.status !== 'exercise' }, t('compose.exerciseBanner'));
     const picker = unitPicker();
+    const expires = minutesControl(draft, 'expiresInMinutes', 'compose-expires', edited);
+    expires.placeholder = expiryPlaceholder(draft.kind);
+    const repeat = minutesControl(draft, 'repeatMinutes', 'compose-repeat', edited);
+    repeat.placeholder = String(DEFAULT_REPEAT_MINUTES);
+    const repeatField = field(repeat, { label: t('compose.repeat'), help: t('compose.repeatHelp', { n: DEFAULT_REPEAT_MINUTES }), error: errors.repeatMinutes });
+    repeatField.hidden = draft.kind !== 'siren';
     const form = h('form', { class: 'compose-form', novalidate: true, 'data-kind': draft.kind ?? 'none' });
     replaceChildren(summary, Object.keys(errors).length > 0 && h('p', { class: 'notice-box notice-error', 'data-testid': 'compose-invalid' }, t('compose.invalid')));
     const other = errors.other;
@@ -118,6 +145,8 @@ export function composeView(ctx: AppContext): View {
         onChange: (kind) => {
           draft.kind = kind;
           form.dataset.kind = kind;
+          expires.placeholder = expiryPlaceholder(kind);
+          repeatField.hidden = kind !== 'siren';
           edited('kind');
         },
       }),
@@ -168,6 +197,17 @@ export function composeView(ctx: AppContext): View {
       }),
       picker,
       field(textControl(draft, 'link', 'compose-link', false, 2000, edited), { label: t('compose.link'), help: t('compose.linkHelp'), error: errors.link }),
+      h(
+        'fieldset',
+        { class: 'text-group timing-group' },
+        h('legend', {}, t('compose.timing')),
+        field(expires, {
+          label: t('compose.expires'),
+          help: t('compose.expiresHelp', { siren: durationText(DEFAULT_EXPIRY_MINUTES.siren), notice: durationText(DEFAULT_EXPIRY_MINUTES.notice) }),
+          error: errors.expiresInMinutes,
+        }),
+        repeatField,
+      ),
       h(
         'div',
         { class: 'actions' },

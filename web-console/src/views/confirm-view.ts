@@ -1,10 +1,11 @@
-import { SIREN_CONFIRMATION } from '@varsel/shared';
+import { DEFAULT_EXPIRY_MINUTES, DEFAULT_REPEAT_MINUTES, SIREN_CONFIRMATION } from '@varsel/shared';
 import type { AlertInputParsed, OrgUnit } from '@varsel/shared';
 import { ApiError } from '../api-client.js';
 import { emptyDraft, validateDraft } from '../alert-form.js';
 import type { AppContext, View } from '../app-context.js';
 import { h, replaceChildren } from '../dom.js';
 import { t, templateParts } from '../i18n.js';
+import { durationText } from '../minutes.js';
 import { audienceText, errorBox, exerciseBadge, kindBadge, pageHeader } from '../ui.js';
 
 function summary(input: AlertInputParsed, units: readonly OrgUnit[]): HTMLElement {
@@ -18,6 +19,8 @@ function summary(input: AlertInputParsed, units: readonly OrgUnit[]): HTMLElemen
     row(t('alert.danish'), h('strong', { 'data-testid': 'confirm-title-da' }, da.title), h('span', { class: 'pre' }, da.body)),
     en ? row(t('alert.english'), h('strong', {}, en.title), h('span', { class: 'pre' }, en.body)) : [],
     input.link ? row(t('alert.link'), h('span', { class: 'break' }, input.link)) : [],
+    row(t('confirm.expires'), h('span', { 'data-testid': 'confirm-expires' }, durationText(input.expiresInMinutes ?? DEFAULT_EXPIRY_MINUTES[input.kind]))),
+    input.kind === 'siren' ? row(t('confirm.repeat'), t('alert.repeatEvery', { n: input.repeatMinutes ?? DEFAULT_REPEAT_MINUTES })) : [],
   );
 }
 
