@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ describe('varsel-agent against a real server', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('enrolls, receives a siren, acknowledges it, and stops with exit code 2 when the device is revoked', async () => {
+  it('enrolls, receives a siren, acknowledges it, shows its update and cancellation, and stops with exit code 2 when the device is revoked', async () => {
     const token = await createEnrollmentToken(admin, 'KIT');
     const enroll = agent(['enroll', '--server', v.url, '--token', token, '--hostname', 'kit-pc-0042', '--location', 'havkatten', '--state-dir', stateDir]);
     expect(await enroll.exited).toBe(0);
@@ -57,8 +57,22 @@ describe('varsel-agent against a real server', () => {
       expect(view.body.counts).toEqual({ targeted: 1, delivered: 1, displayed: 1, acknowledged: 1, expired: 0, cancelled: 0 });
       expect(run.output()).toContain(SIREN.content.da.title);
 
+      // Protocol 2: an update shows OPDATERET, the cancellation ANNULLERET.
+      const update = await admin.request<AlertView>('POST', `/api/alerts/${sent.body.id}/updates`, {
+        content: { da: { title: 'Strømmen er tilbage om lidt', body: 'Bliv udenfor indtil videre.' } },
+      });
+      expect(update.status).toBe(201);
+      await waitFor('the update on screen', () => run.output().includes('OPDATERET') && run.output().includes('STRØMMEN ER TILBAGE OM LIDT'));
+      const cancel = await admin.request<AlertView>('POST', `/api/alerts/${sent.body.id}/cancel`, {});
+      expect(cancel.status).toBe(201);
+      await waitFor('the cancellation on screen', () => run.output().includes('ANNULLERET'));
+
       expect((await admin.request('DELETE', `/api/devices/${devices[0]!.id}`)).status).toBe(204);
       expect(await run.exited).toBe(2);
+      const saved = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { cursor: number; closedThreadIds: string[]; outbox: unknown[] };
+      expect(saved.cursor).toBe(cancel.body.seq);
+      expect(saved.closedThreadIds).toEqual([sent.body.id]);
+      expect(saved.outbox).toEqual([]);
     } finally {
       run.child.kill('SIGKILL');
     }

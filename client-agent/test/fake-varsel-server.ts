@@ -21,11 +21,18 @@ export interface FakeVarselServerOptions {
   refuse?: (auth: Record<string, unknown>, attempt: number) => DisconnectReason | undefined;
   /** How to answer the n-th report (from 1); default: recorded. */
   answer?: (report: AlertReport, n: number) => ReportAnswer;
+  /**
+   * Replay on every connect, as the real server does (protocol §6) but by the cursor alone: every
+   * alert sent so far whose seq is above the handshake's cursor, in seq order, before
+   * `session:synced`. Off: only `session:synced` (with nothing replayed).
+   */
+  replay?: boolean;
 }
 
 /**
  * The server side of the agent protocol on a real socket.io Server on port 0: handshake refusals
- * with HandshakeErrorData, session:ended, alert:created, and alert:report acknowledgements.
+ * with HandshakeErrorData, a replay by cursor and session:synced, session:ended, alert:created,
+ * alert:repeat, and alert:report acknowledgements.
  */
 export class FakeVarselServer {
   /** Every report received, in order, answered or not. */
@@ -34,6 +41,8 @@ export class FakeVarselServer {
   readonly handshakes: Record<string, unknown>[] = [];
   /** How many sockets were accepted. */
   accepted = 0;
+  /** Every alert sent with sendAlert(), in order: what a replay draws on. */
+  readonly sent: AgentAlert[] = [];
   answer: (report: AlertReport, n: number) => ReportAnswer;
 
   private constructor(
@@ -56,6 +65,10 @@ export class FakeVarselServer {
     });
     io.on('connection', (socket) => {
       this.accepted += 1;
+      const cursor = typeof socket.handshake.auth.cursor === 'number' ? socket.handshake.auth.cursor : 0;
+      const missed = options.replay === true ? this.sent.filter((a) => a.seq > cursor).sort((a, b) => a.seq - b.seq) : [];
+      for (const alert of missed) socket.emit('alert:created', alert);
+      socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
       socket.on('alert:report', (report, ack) => {
         this.reports.push(report);
         const answer = this.answer(report, this.reports.length);
@@ -84,8 +97,14 @@ export class FakeVarselServer {
     return [...this.io.of('/').sockets.values()];
   }
 
+  /** Broadcasts a message to every connected agent (and keeps it for replays). */
   sendAlert(alert: AgentAlert): void {
+    this.sent.push(alert);
     this.io.emit('alert:created', alert);
+  }
+
+  sendRepeat(alertId: string): void {
+    this.io.emit('alert:repeat', { alertId });
   }
 
   /** session:ended, then a server-side disconnect, as the real server does. */

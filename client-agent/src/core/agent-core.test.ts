@@ -1,66 +1,61 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '@varsel/shared';
+import { online, useAgents } from '../../test/agent-harness.js';
 import { FakeVarselServer } from '../../test/fake-varsel-server.js';
-import type { FakeVarselServerOptions } from '../../test/fake-varsel-server.js';
 import { alertFixture, stateFixture } from '../../test/fixtures.js';
-import { RecordingPresenter } from '../../test/recording-presenter.js';
-import type { AgentCoreOptions, AgentStatus } from './agent-core.js';
-import { AgentCore } from './agent-core.js';
-import type { AgentState } from './agent-state.js';
-import { MemoryStateStore } from './agent-state.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startServer(options: FakeVarselServerOptions = {}): Promise<FakeVarselServer> {
-  const server = await FakeVarselServer.start(options);
-  cleanups.push(() => server.close());
-  return server;
-}
-
-interface Agent {
-  core: AgentCore;
-  presenter: RecordingPresenter;
-  store: MemoryStateStore;
-  statuses: AgentStatus[];
-}
-
-function startAgent(server: FakeVarselServer, options: Partial<AgentCoreOptions> & { state?: AgentState } = {}): Agent {
-  const presenter = new RecordingPresenter();
-  const state = options.state ?? stateFixture(server.url);
-  const store = options.store instanceof MemoryStateStore ? options.store : new MemoryStateStore(state);
-  const statuses: AgentStatus[] = [];
-  const core = new AgentCore({
-    state,
-    store,
-    presenter,
-    agentVersion: '0.1.0-test',
-    // Short delays so reconnects happen within a test; the shape is the production one.
-    backoff: { minMs: 20, maxMs: 200, jitter: 0.5 },
-    onStatus: (status) => statuses.push(status),
-    ...options,
-  });
-  cleanups.push(() => core.stop());
-  core.start();
-  return { core, presenter, store, statuses };
-}
-
-const online = (agent: Agent) => vi.waitFor(() => expect(agent.core.connected).toBe(true), { timeout: 3000 });
+const { startServer, startAgent, cleanups } = useAgents();
 
 describe('AgentCore', () => {
-  it('authenticates with its device id, secret and the protocol version', async () => {
+  it('authenticates with its device id, secret, protocol version 2 and its saved cursor', async () => {
     const server = await startServer();
-    const state = stateFixture(server.url);
+    const state = stateFixture(server.url, { cursor: 41 });
     const agent = startAgent(server, { state });
     await online(agent);
+    expect(PROTOCOL_VERSION).toBe(2);
     expect(server.handshakes[0]).toEqual({
       deviceId: state.deviceId,
       secret: state.secret,
       protocol: PROTOCOL_VERSION,
       agentVersion: '0.1.0-test',
+      cursor: 41,
     });
+  });
+
+  it('sends the highest seq it has processed as its cursor when it reconnects, whatever order messages came in', async () => {
+    const server = await startServer();
+    const agent = startAgent(server);
+    await online(agent);
+    const older = alertFixture({ kind: 'notice' });
+    const newer = alertFixture({ kind: 'notice' });
+    server.sendAlert(newer);
+    server.sendAlert(older);
+    await vi.waitFor(() => expect(server.reportsFor(older.id)).toEqual(['delivered', 'displayed']));
+    expect(agent.core.currentCursor()).toBe(newer.seq);
+
+    server.dropConnections();
+    await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
+    expect(server.handshakes.map((h) => h.cursor)).toEqual([0, newer.seq]);
+  });
+
+  it('keeps its cursor across a restart, so that the replay brings only what came after it', async () => {
+    const server = await startServer({ replay: true });
+    const first = startAgent(server);
+    await expect(first.core.whenSynced()).resolves.toEqual({ replayed: 0, seq: 0 });
+    const before = alertFixture({ kind: 'notice' });
+    server.sendAlert(before);
+    await vi.waitFor(() => expect(server.reportsFor(before.id)).toEqual(['delivered', 'displayed']));
+    await first.core.stop();
+    const missed = alertFixture({ kind: 'notice' });
+    server.sendAlert(missed);
+
+    const saved = await first.store.load();
+    expect(saved?.cursor).toBe(before.seq);
+    const second = startAgent(server, { state: saved!, store: first.store });
+    await expect(second.core.whenSynced()).resolves.toEqual({ replayed: 1, seq: missed.seq });
+    expect(server.handshakes.at(-1)?.cursor).toBe(before.seq);
+    await vi.waitFor(() => expect(second.presenter.displayed.map((a) => a.id)).toEqual([missed.id]));
+    await vi.waitFor(async () => expect((await second.store.load())?.cursor).toBe(missed.seq));
   });
 
   it('reports a siren delivered, displayed and acknowledged, in that order, once the person acknowledges', async () => {

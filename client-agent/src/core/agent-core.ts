@@ -2,37 +2,40 @@ import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { z } from 'zod';
 import { AgentAlertSchema, PROTOCOL_VERSION } from '@varsel/shared';
-import type {
-  AgentAlert,
-  AgentClientToServer,
-  AgentHandshake,
-  AgentServerToClient,
-  AlertReport,
-  ReportedState,
-} from '@varsel/shared';
+import type { AgentClientToServer, AgentHandshake, AgentServerToClient, AlertReport } from '@varsel/shared';
 import type { AgentState, StateStore } from './agent-state.js';
-import type { AlertPresenter, DismissReason } from './alert-presenter.js';
-import { isExpired } from './alert-text.js';
+import type { AlertPresenter } from './alert-presenter.js';
 import type { BackoffOptions } from './backoff.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { MAX_TIMER_DELAY_MS, systemClock } from './clock.js';
+import { systemClock } from './clock.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { decide, handshakeRefusal } from './reconnect-policy.js';
-import type { OutboxLease } from './report-outbox.js';
-import { ReportOutbox } from './report-outbox.js';
-import { SeenAlerts } from './seen-alerts.js';
+import { REPORT_ACK_TIMEOUT_MS, ReportSender } from './report-sender.js';
+import { StateSaver } from './state-saver.js';
+import { ThreadTracker } from './thread-tracker.js';
 
 export type AgentSocket = Socket<AgentServerToClient, AgentClientToServer>;
 
-/** 10 s: an edge answers a report within milliseconds; past this the connection is presumed dead. */
-export const REPORT_ACK_TIMEOUT_MS = 10_000;
-
 export type AgentStatus = 'connecting' | 'online' | 'offline' | 'stopped';
+
+/**
+ * 5 s: how long sirens left unacknowledged by the last run wait for the first `session:synced`
+ * before they are shown again anyway. Waiting for the replay means that a siren cancelled while
+ * the agent was stopped is never sounded again; not waiting forever means that an agent that
+ * cannot reach the server still shows a siren the person has not acknowledged.
+ */
+export const OPEN_SIRENS_GRACE_MS = 5000;
 
 /** Why the agent stopped: asked to (`local`), or the server's reason carries the policy `stop`. */
 export type AgentStopped = { by: 'local' } | { by: 'server'; reason: string | undefined; code: number | undefined };
+
+/** `session:synced`: the server has replayed what this agent missed (`replayed` messages, up to `seq`). */
+export interface SyncInfo {
+  replayed: number;
+  seq: number;
+}
 
 export interface AgentCoreOptions {
   state: AgentState;
@@ -49,86 +52,116 @@ export interface AgentCoreOptions {
   random?: () => number;
   /** Called on every change of connection status (for an online/offline indicator). */
   onStatus?: (status: AgentStatus) => void;
+  /** Called after every `session:synced`: the agent is up to date. */
+  onSynced?: (info: SyncInfo) => void;
   /** Extra socket.io-client options, for tests. */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Default OPEN_SIRENS_GRACE_MS. */
+  openSirensGraceMs?: number;
 }
 
-const ReportAckSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), data: z.object({ recorded: z.boolean() }) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.number(), message: z.string() }) }),
-]);
+const SyncInfoSchema = z.object({ replayed: z.number().int().nonnegative(), seq: z.number().int().nonnegative() });
+const RepeatSchema = z.object({ alertId: z.string().min(1) });
 
 /**
- * The platform-free agent: connects and authenticates, receives alerts, dedupes them, shows them
- * through the presenter and reports `delivered → displayed → acknowledged` through an outbox that
- * resends whatever the server has not confirmed.
+ * The platform-free agent (protocol 2): connects and authenticates with its cursor, receives
+ * alerts, updates and cancellations, hands them to the ThreadTracker (what is shown, sounded and
+ * acknowledged), and reports through the ReportSender's outbox. The cursor, the seen and closed
+ * ids, the open sirens and the outbox are saved with the state after every change.
  *
- * Guarantees: every alert id is shown at most once per agent (also across restarts, for the last
- * SEEN_ALERTS_LIMIT alerts); every report is sent until the server answers it, in order; expired
- * alerts are not shown; after a refusal or a session end the agent retries or stops exactly as
- * the shared DISCONNECT_REASONS table says.
+ * Guarantees: every message id is handled at most once (also across restarts, for the last
+ * SEEN_ALERTS_LIMIT); every report is sent until the server answers it, in order, also across
+ * restarts; the cursor sent at each connect is the highest seq processed; nothing of an expired,
+ * cancelled or all-cleared thread is shown; after a refusal or a session end the agent retries or
+ * stops exactly as the shared DISCONNECT_REASONS table says.
  */
 export class AgentCore {
   /** Resolves once the agent has stopped: after `stop()`, or when the server's reason says stop. */
   readonly stopped: Promise<AgentStopped>;
 
   private readonly socket: AgentSocket;
-  private readonly presenter: AlertPresenter;
-  private readonly store: StateStore;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly autoAck: boolean;
-  private readonly ackTimeoutMs: number;
   private readonly onStatus: (status: AgentStatus) => void;
+  private readonly onSynced: (info: SyncInfo) => void;
   private readonly state: AgentState;
-  private readonly seen: SeenAlerts;
-  private readonly outbox = new ReportOutbox();
-  /** Alerts on screen now, with the controller that takes them off (expiry, stop). */
-  private readonly active = new Map<string, AbortController>();
+  private readonly threads: ThreadTracker;
+  private readonly reports: ReportSender;
+  private readonly saver: StateSaver;
   private readonly reconnectBackoff: Backoff;
-  private readonly resendBackoff: Backoff;
   private reconnectTimer: TimerHandle | undefined;
-  private resendTimer: TimerHandle | undefined;
+  private readonly openSirensGraceMs: number;
+  /** Until the open sirens of the last run are shown again (see OPEN_SIRENS_GRACE_MS). */
+  private restoreTimer: TimerHandle | undefined;
+  private restored = false;
+  /** The highest alert seq processed: the handshake's cursor. */
+  private cursor: number;
+  /** The sync of the current connection, once the server sent it. */
+  private synced: SyncInfo | undefined;
+  private syncWaiters: { resolve: (info: SyncInfo) => void; reject: (err: Error) => void }[] = [];
   /** The reason of the last `session:ended`, applied when the server then disconnects. */
   private endedReason: unknown;
-  private saving: Promise<void> = Promise.resolve();
+  private started = false;
   private isStopped = false;
   private resolveStopped!: (why: AgentStopped) => void;
 
   constructor(options: AgentCoreOptions) {
-    this.state = options.state;
-    this.store = options.store;
-    this.presenter = options.presenter;
+    const state = options.state;
+    this.state = state;
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
-    this.autoAck = options.autoAck ?? false;
-    this.ackTimeoutMs = options.reportAckTimeoutMs ?? REPORT_ACK_TIMEOUT_MS;
     this.onStatus = options.onStatus ?? (() => undefined);
-    this.seen = new SeenAlerts(options.state.seenAlertIds);
+    this.onSynced = options.onSynced ?? (() => undefined);
+    this.cursor = state.cursor;
+    this.openSirensGraceMs = options.openSirensGraceMs ?? OPEN_SIRENS_GRACE_MS;
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.reconnectBackoff = new Backoff(backoff, options.random);
-    this.resendBackoff = new Backoff(backoff, options.random);
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
 
-    const auth: AgentHandshake = {
-      deviceId: options.state.deviceId,
-      secret: options.state.secret,
+    const handshake = (): AgentHandshake => ({
+      deviceId: state.deviceId,
+      secret: state.secret,
       protocol: PROTOCOL_VERSION,
       ...(options.agentVersion === undefined ? {} : { agentVersion: options.agentVersion }),
-    };
+      cursor: this.cursor,
+    });
     // Transport failures (server down, network gone) are retried by the Manager itself with
-    // exponential backoff and jitter; refusals and session ends by scheduleReconnect().
-    this.socket = io(options.state.serverUrl, {
+    // exponential backoff and jitter; refusals and session ends by scheduleReconnect(). `auth` is
+    // a function so that socket.io-client asks for it at every (re)connect: the cursor moves.
+    this.socket = io(state.serverUrl, {
       autoConnect: false,
       forceNew: true,
       transports: ['websocket'],
-      auth,
+      auth: (cb) => cb(handshake()),
       reconnectionDelay: backoff.minMs,
       reconnectionDelayMax: backoff.maxMs,
       randomizationFactor: backoff.jitter,
       ...options.socketOptions,
+    });
+
+    this.saver = new StateSaver(options.store, () => this.snapshotState(), this.log);
+    const changed = (): void => this.saver.request();
+    this.reports = new ReportSender({
+      socket: this.socket,
+      clock: this.clock,
+      log: this.log,
+      backoff,
+      random: options.random,
+      ackTimeoutMs: options.reportAckTimeoutMs ?? REPORT_ACK_TIMEOUT_MS,
+      initial: state.outbox,
+      changed,
+    });
+    this.threads = new ThreadTracker({
+      presenter: options.presenter,
+      clock: this.clock,
+      log: this.log,
+      autoAck: options.autoAck ?? false,
+      report: (alertId, reported) => this.reports.report(alertId, reported),
+      changed,
+      seenIds: state.seenAlertIds,
+      closedIds: state.closedThreadIds,
     });
     this.wire();
   }
@@ -139,12 +172,33 @@ export class AgentCore {
 
   /** Reports the server has not confirmed yet. */
   pendingReports(): AlertReport[] {
-    return this.outbox.snapshot();
+    return this.reports.snapshot();
   }
 
+  /** The highest alert seq processed so far. */
+  currentCursor(): number {
+    return this.cursor;
+  }
+
+  /**
+   * Resolves at the `session:synced` of the current connection, or of the next one when it has
+   * not come yet: from then on the agent has everything it missed. Rejects if the agent stops first.
+   */
+  whenSynced(): Promise<SyncInfo> {
+    if (this.synced !== undefined) return Promise.resolve(this.synced);
+    if (this.isStopped) return Promise.reject(new Error('the agent has stopped'));
+    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Connects. Sirens that waited for Kvittér when the agent last stopped are shown again after the
+   * first replay (which may have cancelled them), or after OPEN_SIRENS_GRACE_MS without one.
+   */
   start(): void {
-    if (this.isStopped) return;
-    this.log.info('connecting', { server: this.state.serverUrl, deviceId: this.state.deviceId });
+    if (this.isStopped || this.started) return;
+    this.started = true;
+    this.restoreTimer = this.clock.setTimeout(() => this.restoreOpenSirens('no sync yet'), this.openSirensGraceMs);
+    this.log.info('connecting', { server: this.state.serverUrl, deviceId: this.state.deviceId, cursor: this.cursor, pendingReports: this.reports.size });
     this.onStatus('connecting');
     this.socket.connect();
   }
@@ -152,19 +206,18 @@ export class AgentCore {
   /** Disconnects, takes alerts off screen and waits for the state to be saved. */
   async stop(): Promise<void> {
     this.finish({ by: 'local' });
-    await this.saving;
+    await this.saver.idle();
   }
 
   private wire(): void {
     const socket = this.socket;
     socket.on('connect', () => {
       this.reconnectBackoff.reset();
-      this.resendBackoff.reset();
-      this.clearTimer('reconnectTimer');
+      this.clearReconnectTimer();
       this.endedReason = undefined;
-      this.log.info('connected', { socketId: socket.id, pendingReports: this.outbox.size });
+      this.log.info('connected', { socketId: socket.id, cursor: this.cursor, pendingReports: this.reports.size });
       this.onStatus('online');
-      this.flush();
+      this.reports.connected();
     });
     socket.on('connect_error', (err) => {
       const refusal = handshakeRefusal(err);
@@ -181,8 +234,8 @@ export class AgentCore {
       this.log.info('server ends the session', { reason: this.endedReason });
     });
     socket.on('disconnect', (reason) => {
-      this.outbox.releaseAll();
-      this.clearTimer('resendTimer');
+      this.synced = undefined;
+      this.reports.disconnected();
       if (this.isStopped) return;
       this.onStatus('offline');
       if (reason === 'io server disconnect') {
@@ -192,7 +245,54 @@ export class AgentCore {
         this.log.warn('disconnected; reconnecting', { reason });
       }
     });
-    socket.on('alert:created', (alert) => this.onAlert(alert));
+    socket.on('alert:created', (payload) => this.onAlert(payload));
+    socket.on('alert:repeat', (payload) => this.onRepeat(payload));
+    socket.on('session:synced', (payload) => this.onSessionSynced(payload));
+  }
+
+  private onAlert(payload: unknown): void {
+    if (this.isStopped) return;
+    const parsed = AgentAlertSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.log.warn('invalid alert ignored', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return;
+    }
+    const alert = parsed.data;
+    this.threads.receive(alert);
+    // Processed: its `delivered` is in the outbox (or it was a duplicate), both saved below.
+    if (alert.seq > this.cursor) this.cursor = alert.seq;
+    this.saver.request();
+  }
+
+  private onRepeat(payload: unknown): void {
+    if (this.isStopped) return;
+    const parsed = RepeatSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.log.warn('invalid alert:repeat ignored');
+      return;
+    }
+    this.threads.repeat(parsed.data.alertId);
+  }
+
+  private onSessionSynced(payload: unknown): void {
+    const parsed = SyncInfoSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.log.warn('invalid session:synced ignored');
+      return;
+    }
+    this.synced = parsed.data;
+    this.log.info('synced', { ...parsed.data, cursor: this.cursor });
+    this.restoreOpenSirens('synced');
+    for (const waiter of this.syncWaiters.splice(0)) waiter.resolve(parsed.data);
+    this.onSynced(parsed.data);
+  }
+
+  private restoreOpenSirens(why: string): void {
+    this.clearRestoreTimer();
+    if (this.restored || this.isStopped) return;
+    this.restored = true;
+    if (this.state.openSirens.length > 0) this.log.info('showing sirens left unacknowledged again', { count: this.state.openSirens.length, why });
+    this.threads.restore(this.state.openSirens);
   }
 
   private applyPolicy(context: string, reason: unknown, code: number | undefined): void {
@@ -218,164 +318,42 @@ export class AgentCore {
     }, delayMs);
   }
 
-  private onAlert(payload: unknown): void {
-    if (this.isStopped) return;
-    const parsed = AgentAlertSchema.safeParse(payload);
-    if (!parsed.success) {
-      this.log.warn('invalid alert ignored', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-      return;
-    }
-    const alert = parsed.data;
-    if (this.seen.has(alert.id) || this.active.has(alert.id)) {
-      this.log.debug('duplicate alert ignored', { alertId: alert.id });
-      return;
-    }
-    if (isExpired(alert, this.clock.now())) {
-      this.log.info('expired alert not shown', { alertId: alert.id, expiresAt: alert.expiresAt });
-      this.seen.add(alert.id);
-      return;
-    }
-    this.log.info('alert received', { alertId: alert.id, seq: alert.seq, kind: alert.kind, status: alert.status });
-    const controller = new AbortController();
-    this.active.set(alert.id, controller);
-    this.report(alert.id, 'delivered');
-    this.present(alert, controller).catch((err: unknown) => {
-      this.log.error('alert handling failed', { alertId: alert.id, err: errorText(err) });
-    });
-  }
-
-  private async present(alert: AgentAlert, controller: AbortController): Promise<void> {
-    const expiry = this.armExpiry(alert, controller);
-    const signal = controller.signal;
-    try {
-      await this.presenter.display(alert);
-      if (signal.aborted) return;
-      this.report(alert.id, 'displayed');
-      if (alert.kind === 'siren') {
-        if (!this.autoAck) await this.presenter.awaitAcknowledgement(alert, signal);
-        if (signal.aborted) return;
-        this.report(alert.id, 'acknowledged');
-        this.presenter.dismiss?.(alert, 'acknowledged');
-      }
-      this.markHandled(alert.id);
-    } catch (err) {
-      if (!signal.aborted) throw err;
-    } finally {
-      if (expiry !== undefined) this.clock.clearTimeout(expiry);
-      this.active.delete(alert.id);
-      if (signal.aborted) {
-        const reason = signal.reason as DismissReason;
-        this.presenter.dismiss?.(alert, reason);
-        // An alert that expired on screen is finished with; one interrupted by a stop is not.
-        if (reason === 'expired') this.markHandled(alert.id);
-        this.log.info('alert taken off screen', { alertId: alert.id, reason });
-      }
-    }
-  }
-
-  private armExpiry(alert: AgentAlert, controller: AbortController): TimerHandle | undefined {
-    const delay = Date.parse(alert.expiresAt) - this.clock.now();
-    if (delay > MAX_TIMER_DELAY_MS) return undefined;
-    const reason: DismissReason = 'expired';
-    return this.clock.setTimeout(() => controller.abort(reason), Math.max(0, delay));
-  }
-
-  /** Finished with: ignored from now on, also after a restart. */
-  private markHandled(alertId: string): void {
-    this.seen.add(alertId);
-    this.persist();
-  }
-
-  private persist(): void {
-    const state: AgentState = { ...this.state, seenAlertIds: this.seen.toArray() };
-    // One save at a time, in order, so an older state never overwrites a newer one.
-    this.saving = this.saving
-      .then(() => this.store.save(state))
-      .catch((err: unknown) => this.log.error('state not saved', { err: errorText(err) }));
-  }
-
-  private report(alertId: string, state: ReportedState): void {
-    const dropped = this.outbox.add({ alertId, state });
-    if (dropped !== undefined) this.log.warn('outbox full; oldest report dropped', { ...dropped });
-    this.flush();
-  }
-
-  /** Sends every waiting report, oldest first. While offline they wait for the next connect. */
-  private flush(): void {
-    if (this.isStopped || !this.socket.connected) return;
-    for (const lease of this.outbox.take()) this.send(lease);
-  }
-
-  private send(lease: OutboxLease): void {
-    const { report } = lease;
-    this.log.debug('report sent', { ...report, attempt: lease.attempt });
-    this.socket.timeout(this.ackTimeoutMs).emit('alert:report', report, (err, result) => {
-      if (err) {
-        // Timed out, or the connection dropped (socket.io-client then fails every pending ack).
-        this.outbox.release(lease);
-        this.log.warn('report not confirmed; will resend', { ...report, err: err.message });
-        this.scheduleResend();
-        return;
-      }
-      const answer = ReportAckSchema.safeParse(result);
-      if (!answer.success) {
-        this.outbox.settle(lease);
-        this.log.error('malformed report answer; report dropped', { ...report });
-      } else if (answer.data.ok) {
-        this.outbox.settle(lease);
-        this.resendBackoff.reset();
-        this.log.debug('report confirmed', { ...report, recorded: answer.data.data.recorded });
-      } else if (isTransient(answer.data.error.code)) {
-        // 50301 UNAVAILABLE: the server could not write it now (protocol §5): keep it and resend.
-        this.outbox.release(lease);
-        this.log.warn('server could not record report; will resend', { ...report, code: answer.data.error.code });
-        this.scheduleResend();
-      } else {
-        this.outbox.settle(lease);
-        this.log.warn('report rejected', { ...report, code: answer.data.error.code, error: answer.data.error.message });
-      }
-    });
-  }
-
-  /** Resend while still connected (a slow or failing server); a reconnect flushes anyway. */
-  private scheduleResend(): void {
-    if (this.isStopped || this.resendTimer !== undefined || !this.socket.connected) return;
-    this.resendTimer = this.clock.setTimeout(() => {
-      this.resendTimer = undefined;
-      this.flush();
-    }, this.resendBackoff.next());
+  private snapshotState(): AgentState {
+    return {
+      ...this.state,
+      // Not restored yet (stopped within the grace time): keep them for the next run.
+      openSirens: this.restored ? this.threads.openSirens() : this.state.openSirens,
+      cursor: this.cursor,
+      seenAlertIds: this.threads.seenIds(),
+      closedThreadIds: this.threads.closedIds(),
+      outbox: this.reports.snapshot(),
+    };
   }
 
   private finish(why: AgentStopped): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    this.clearTimer('reconnectTimer');
-    this.clearTimer('resendTimer');
-    const reason: DismissReason = 'stopped';
-    for (const controller of this.active.values()) controller.abort(reason);
+    this.clearReconnectTimer();
+    this.clearRestoreTimer();
+    this.reports.stop();
+    this.threads.stopAll();
     this.socket.disconnect();
     this.onStatus('stopped');
-    this.persist();
+    for (const waiter of this.syncWaiters.splice(0)) waiter.reject(new Error('the agent has stopped'));
+    this.saver.request();
     this.log.info('stopped', { ...why });
-    // `saving` never rejects: persist() logs its failures.
-    void this.saving.then(() => this.resolveStopped(why));
+    // idle() never rejects: the saver logs its failures.
+    void this.saver.idle().then(() => this.resolveStopped(why));
   }
 
-  private clearTimer(name: 'reconnectTimer' | 'resendTimer'): void {
-    const handle = this[name];
-    if (handle !== undefined) this.clock.clearTimeout(handle);
-    this[name] = undefined;
+  private clearRestoreTimer(): void {
+    if (this.restoreTimer !== undefined) this.clock.clearTimeout(this.restoreTimer);
+    this.restoreTimer = undefined;
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
   }
 }
 
-/**
- * 5xx codes (HTTP status x 100 + n) mean the server could not record the report now; a 4xx one
- * (40002 VALIDATION_FAILED) means it never will, so that report is logged and dropped.
- */
-function isTransient(code: number): boolean {
-  return code >= 50_000;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,12 +1,19 @@
 import { z } from 'zod';
-import { LocationIdSchema, OrgUnitIdSchema, UuidSchema } from '@varsel/shared';
+import { AgentAlertSchema, AlertReportSchema, LocationIdSchema, OrgUnitIdSchema, UuidSchema } from '@varsel/shared';
 
 /**
- * What an agent keeps between runs: its enrollment and the alerts it has finished with. The shape
- * is the agent's own (the server never sees it), so it lives here rather than in shared.
+ * What an agent keeps between runs: its enrollment, its place in the alert sequence, the alerts
+ * it has finished with, the sirens still waiting for Kvittér and the reports the server has not
+ * confirmed. The shape is the agent's own (the server never sees it), so it lives here rather
+ * than in shared.
  */
 export const AgentStateSchema = z.object({
-  /** Bumped when the shape changes, so a newer agent can migrate an older file. */
+  /**
+   * Bumped when the shape changes incompatibly, so a newer agent can migrate an older file. The
+   * protocol-2 fields below are additive and default to empty, so a file written by a protocol-1
+   * agent loads unchanged and the version stays 1 (and an older agent reading a newer file just
+   * drops them).
+   */
   version: z.literal(1),
   /** Scheme, host and port only: a path would be taken as a socket.io namespace. */
   serverUrl: z.url({ protocol: /^https?$/ }),
@@ -17,8 +24,19 @@ export const AgentStateSchema = z.object({
   location: LocationIdSchema.optional(),
   hostname: z.string().optional(),
   enrolledAt: z.iso.datetime(),
-  /** Alert ids the agent has finished with, oldest first, bounded by SEEN_ALERTS_LIMIT. */
+  /** Message ids (alerts, updates, cancellations) the agent has finished with, oldest first, bounded by SEEN_ALERTS_LIMIT. */
   seenAlertIds: z.array(z.string()).default([]),
+  /** The highest alert `seq` processed: sent as `cursor` in the handshake (protocol §3). */
+  cursor: z.number().int().nonnegative().default(0),
+  /**
+   * Original ids of threads that were cancelled or all-cleared, oldest first, bounded by
+   * SEEN_ALERTS_LIMIT: an original that arrives after its cancellation is never shown.
+   */
+  closedThreadIds: z.array(z.string()).default([]),
+  /** Sirens on screen and not yet acknowledged (the newest text of each): shown again after a restart. */
+  openSirens: z.array(AgentAlertSchema).default([]),
+  /** Reports the server has not confirmed, oldest first, bounded by OUTBOX_LIMIT: resent after a restart. */
+  outbox: z.array(AlertReportSchema).default([]),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

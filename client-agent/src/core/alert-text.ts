@@ -12,3 +12,15 @@ export function textOf(alert: AgentAlert, language: Language): LocalizedText {
 export function isExpired(alert: AgentAlert, now: number): boolean {
   return Date.parse(alert.expiresAt) <= now;
 }
+
+/** The id of a message's thread: the original alert's id (protocol §5). */
+export function threadIdOf(alert: AgentAlert): string {
+  return alert.references ?? alert.id;
+}
+
+/** How a message closes its thread, if it does: a cancellation or an all-clear update. */
+export function closingOf(alert: AgentAlert): 'cancelled' | 'allclear' | undefined {
+  if (alert.msgType === 'cancel') return 'cancelled';
+  if (alert.msgType === 'update' && alert.allClear === true) return 'allclear';
+  return undefined;
+}

@@ -3,12 +3,12 @@
  * a Node or DOM-only module; platform work comes in through StateStore, AlertPresenter, Logger and
  * Clock.
  */
-export { AgentCore, REPORT_ACK_TIMEOUT_MS } from './agent-core.js';
-export type { AgentCoreOptions, AgentSocket, AgentStatus, AgentStopped } from './agent-core.js';
+export { AgentCore, OPEN_SIRENS_GRACE_MS } from './agent-core.js';
+export type { AgentCoreOptions, AgentSocket, AgentStatus, AgentStopped, SyncInfo } from './agent-core.js';
 export { AgentStateSchema, MemoryStateStore } from './agent-state.js';
 export type { AgentState, StateStore } from './agent-state.js';
 export type { AlertPresenter, DismissReason } from './alert-presenter.js';
-export { LANGUAGES, isExpired, textOf } from './alert-text.js';
+export { LANGUAGES, closingOf, isExpired, textOf, threadIdOf } from './alert-text.js';
 export type { Language } from './alert-text.js';
 export { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
@@ -20,4 +20,9 @@ export { decide, handshakeRefusal } from './reconnect-policy.js';
 export type { HandshakeRefusal, ReconnectDecision } from './reconnect-policy.js';
 export { OUTBOX_LIMIT, ReportOutbox } from './report-outbox.js';
 export type { OutboxLease } from './report-outbox.js';
+export { REPORT_ACK_TIMEOUT_MS, ReportSender } from './report-sender.js';
+export type { ReportSenderOptions } from './report-sender.js';
+export { StateSaver } from './state-saver.js';
+export { THREADS_LIMIT, ThreadTracker } from './thread-tracker.js';
+export type { ThreadTrackerOptions } from './thread-tracker.js';
 export { SEEN_ALERTS_LIMIT, SeenAlerts } from './seen-alerts.js';

@@ -23,8 +23,8 @@ const keyOf = (report: AlertReport): string => `${report.alertId}:${report.state
  * after the next connect, in its original place so the order delivered → displayed → acknowledged
  * holds. Bounded: when full, the oldest report is dropped (and returned so the caller logs it).
  *
- * It is kept in memory for now; `snapshot()` and the `initial` argument are the seams for a durable
- * outbox that saves it with the state.
+ * Durable through its owner: the ReportSender saves `snapshot()` with the agent state after every
+ * change, and a new run starts from it (`initial`).
  */
 export class ReportOutbox {
   private readonly entries = new Map<string, Entry>();
@@ -82,7 +82,7 @@ export class ReportOutbox {
     for (const entry of this.entries.values()) entry.inFlight = undefined;
   }
 
-  /** Every unconfirmed report, oldest first: what a durable outbox would write to disk. */
+  /** Every unconfirmed report, oldest first: what is written to disk with the state. */
   snapshot(): AlertReport[] {
     return [...this.entries.values()].map((entry) => ({ ...entry.report }));
   }

@@ -111,6 +111,9 @@ async function status(command: Command<'status'>): Promise<number> {
     [msg(lang, 'statusHostname'), state.hostname ?? msg(lang, 'none')],
     [msg(lang, 'statusEnrolledAt'), state.enrolledAt],
     [msg(lang, 'statusSeen'), String(state.seenAlertIds.length)],
+    [msg(lang, 'statusCursor'), String(state.cursor)],
+    [msg(lang, 'statusOpen'), String(state.openSirens.length)],
+    [msg(lang, 'statusOutbox'), String(state.outbox.length)],
     [msg(lang, 'statusFile'), store.file],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;

@@ -85,6 +85,10 @@ export function stateFromEnrollment(serverUrl: string, response: EnrollResponse,
     hostname,
     enrolledAt: now.toISOString(),
     seenAlertIds: [],
+    cursor: 0,
+    closedThreadIds: [],
+    openSirens: [],
+    outbox: [],
   };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stateFixture } from '../../test/fixtures.js';
+import { alertFixture, stateFixture } from '../../test/fixtures.js';
 import { FileStateStore, STATE_FILE_NAME, StateFileError, defaultStateDir } from './file-state-store.js';
 
 const dirs: string[] = [];
@@ -51,6 +51,26 @@ describe('FileStateStore', () => {
     const state = stateFixture('https://varsel.example.org', { seenAlertIds: ['a', 'b'] });
     await store.save(state);
     await expect(store.load()).resolves.toEqual(state);
+  });
+
+  it('saves the cursor, the outbox, the closed threads and the open sirens of protocol 2 and loads them back', async () => {
+    const store = new FileStateStore(await tempDir());
+    const siren = alertFixture({ repeatMinutes: 2 });
+    const state = stateFixture('https://varsel.example.org', {
+      cursor: 41,
+      closedThreadIds: ['c'],
+      openSirens: [siren],
+      outbox: [{ alertId: siren.id, state: 'acknowledged' }],
+    });
+    await store.save(state);
+    await expect(store.load()).resolves.toEqual(state);
+  });
+
+  it('loads a state file written by a protocol-1 agent, with no cursor, outbox or closed threads yet', async () => {
+    const store = new FileStateStore(await tempDir());
+    const { cursor: _c, closedThreadIds: _t, openSirens: _o, outbox: _b, ...v1 } = stateFixture('https://varsel.example.org', { seenAlertIds: ['a'] });
+    await writeFile(store.file, JSON.stringify(v1), { mode: 0o600 });
+    await expect(store.load()).resolves.toEqual({ ...v1, cursor: 0, closedThreadIds: [], openSirens: [], outbox: [] });
   });
 
   it.skipIf(process.platform === 'win32')('keeps the state file readable by its owner only, as it holds the device secret', async () => {

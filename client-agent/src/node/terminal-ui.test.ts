@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { alertFixture } from '../../test/fixtures.js';
+import { alertFixture, allClearOf, cancelOf, updateOf } from '../../test/fixtures.js';
 import type { SirenPlayback } from './siren-sound.js';
 import { TerminalUi, renderAlert, wrap } from './terminal-ui.js';
 
@@ -68,6 +68,19 @@ describe('renderAlert', () => {
     expect(renderAlert(hostile, { lang: 'da', width: 80, color: false })).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 
+  it('marks an update OPDATERET, an all-clear AFBLÆST and a cancellation ANNULLERET, in a light box', () => {
+    const siren = alertFixture();
+    expect(renderAlert(updateOf(siren), { lang: 'da', width: 80, color: false })).toContain('SIRENE  ·  OPDATERET');
+    const allClear = renderAlert(allClearOf(exerciseSiren), { lang: 'da', width: 80, color: false });
+    expect(allClear).toContain('AFBLÆST  ·  ØVELSE');
+    expect(allClear).toContain('Der er intet at kvittere for.');
+    expect(allClear).not.toContain('┏');
+    const cancel = renderAlert(cancelOf(siren), { lang: 'en', width: 80, color: false });
+    expect(cancel).toContain('CANCELLED');
+    expect(cancel).not.toContain('SIREN');
+    expect(renderAlert(allClearOf(siren), { lang: 'en', width: 80, color: false })).toContain('ALL CLEAR');
+  });
+
   it('wraps words at the width and cuts words longer than a line', () => {
     expect(wrap('aa bb cc', 5)).toEqual(['aa bb', 'cc']);
     expect(wrap('abcdefgh', 3)).toEqual(['abc', 'def', 'gh']);
@@ -122,5 +135,70 @@ describe('TerminalUi', () => {
     await ui.display(siren);
     ui.dismiss(siren, 'acknowledged');
     expect(plays[0]).toEqual({ stopped: false, finished: true });
+  });
+
+  it('shows an update of a waiting siren as OPDATERET, keeps it sounding, and acknowledges it under the new title', async () => {
+    const { ui, output, input, plays } = terminal();
+    const siren = alertFixture();
+    await ui.display(siren);
+    let acknowledged = false;
+    void ui.awaitAcknowledgement(siren, new AbortController().signal).then(() => (acknowledged = true));
+    const update = updateOf(siren, { content: { da: { title: 'Brug trapperne', body: 'Elevatorerne står stille.' } } });
+    await ui.update(update);
+
+    expect(output.text).toContain('SIRENE  ·  OPDATERET');
+    expect(output.text).toContain('BRUG TRAPPERNE');
+    expect(plays).toHaveLength(1);
+    expect(plays[0]!.stopped).toBe(false);
+    input.write('\n');
+    await vi.waitFor(() => expect(acknowledged).toBe(true));
+    expect(plays[0]!.stopped).toBe(true);
+    expect(output.text).toContain('Kvitteret: Brug trapperne');
+  });
+
+  it('silences a waiting siren when it is cancelled and shows the cancellation', async () => {
+    const { ui, output, plays } = terminal();
+    const siren = alertFixture();
+    await ui.display(siren);
+    const controller = new AbortController();
+    const waiting = ui.awaitAcknowledgement(siren, controller.signal);
+    controller.abort('cancelled');
+    await expect(waiting).rejects.toThrow();
+    ui.dismiss(siren, 'cancelled');
+    await ui.displayClosing(cancelOf(siren));
+
+    expect(plays[0]!.stopped).toBe(true);
+    expect(output.text).toContain('Annulleret: Strømsvigt på Rådhuset');
+    expect(output.text).toContain('ANNULLERET');
+  });
+
+  it('silences a waiting siren at an all-clear and shows ALL CLEAR in English without sound', async () => {
+    const { ui, output, plays } = terminal('en');
+    const siren = alertFixture();
+    await ui.display(siren);
+    ui.dismiss(siren, 'allclear');
+    await ui.displayClosing(allClearOf(siren));
+
+    expect(plays).toHaveLength(1);
+    expect(plays[0]!.stopped).toBe(true);
+    expect(output.text).toContain('All clear: Strømsvigt på Rådhuset');
+    expect(output.text).toContain('ALL CLEAR');
+  });
+
+  it('sounds a repeated siren again from the start and marks it PÅMINDELSE, but only while it waits', async () => {
+    const { ui, output, input, plays } = terminal();
+    const siren = alertFixture();
+    await ui.display(siren);
+    void ui.awaitAcknowledgement(siren, new AbortController().signal);
+    ui.repeat(siren);
+
+    expect(plays).toHaveLength(2);
+    expect(plays[0]!.stopped).toBe(true);
+    expect(plays[1]!.stopped).toBe(false);
+    expect(output.text).toContain('SIRENE  ·  PÅMINDELSE');
+    input.write('\n');
+    await vi.waitFor(() => expect(plays[1]!.stopped).toBe(true));
+    ui.repeat(siren);
+    expect(plays).toHaveLength(2);
   });
 });

@@ -2,7 +2,8 @@ import type { Interface } from 'node:readline';
 import { createInterface } from 'node:readline';
 import type { AgentAlert } from '@varsel/shared';
 import type { AlertPresenter, DismissReason, Language } from '../core/index.js';
-import { textOf } from '../core/index.js';
+import { closingOf, textOf, threadIdOf } from '../core/index.js';
+import type { MessageKey } from './messages.js';
 import { msg } from './messages.js';
 import type { SirenPlayback, SirenSound } from './siren-sound.js';
 
@@ -28,9 +29,19 @@ export interface RenderOptions {
   /** Total width of the box, borders included. */
   width: number;
   color: boolean;
+  /** A repeat of an unacknowledged siren (PÅMINDELSE). */
+  reminder?: boolean;
 }
 
-const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', red: '\x1b[41;97;1m', yellow: '\x1b[43;30;1m', blue: '\x1b[44;97;1m' };
+const ANSI = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  red: '\x1b[41;97;1m',
+  yellow: '\x1b[43;30;1m',
+  blue: '\x1b[44;97;1m',
+  green: '\x1b[42;30;1m',
+  white: '\x1b[47;30;1m',
+};
 const HEAVY = { tl: '┏', tr: '┓', bl: '┗', br: '┛', h: '━', v: '┃' };
 const LIGHT = { tl: '┌', tr: '┐', bl: '└', br: '┘', h: '─', v: '│' };
 
@@ -76,29 +87,45 @@ export function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-/** The alert as a box: heavy for a siren, light for a notice; SIRENE/ØVELSE in the header. */
+/**
+ * The alert as a box: heavy for a siren, light for a notice and for the end of a thread.
+ * The header names what it is: SIRENE or MEDDELELSE (with OPDATERET for an update and PÅMINDELSE
+ * for a repeat), AFBLÆST for an all-clear, ANNULLERET for a cancellation; and ØVELSE for a drill.
+ */
 export function renderAlert(alert: AgentAlert, options: RenderOptions): string {
   const { lang, color } = options;
   const width = Math.max(30, options.width);
   const inner = width - 4;
-  const border = alert.kind === 'siren' ? HEAVY : LIGHT;
+  const closing = closingOf(alert);
+  const border = alert.kind === 'siren' && closing === undefined ? HEAVY : LIGHT;
   const text = textOf(alert, lang);
   const exercise = alert.status === 'exercise';
 
-  const markers = [msg(lang, alert.kind === 'siren' ? 'siren' : 'notice'), ...(exercise ? [msg(lang, 'exercise')] : [])];
+  const kindMarkers: MessageKey[] =
+    closing !== undefined
+      ? [closing === 'cancelled' ? 'cancelled' : 'allClear']
+      : [alert.kind === 'siren' ? 'siren' : 'notice', ...(alert.msgType === 'update' ? (['updated'] as const) : []), ...(options.reminder === true ? (['reminder'] as const) : [])];
+  const markers = [...kindMarkers, ...(exercise ? (['exercise'] as const) : [])].map((key) => msg(lang, key));
   const header = `${markers.join('  ·  ')}`;
   const body: string[] = [
     ...wrap(sanitize(text.title).toUpperCase(), inner),
     '',
     ...wrap(sanitize(text.body), inner),
     '',
+    ...(closing !== undefined ? [...wrap(msg(lang, closing === 'cancelled' ? 'cancelledLine' : 'allClearLine'), inner), ''] : []),
     ...(alert.link !== undefined && /^https?:\/\//.test(alert.link) ? wrap(`${msg(lang, 'guide')}: ${sanitize(alert.link)}`, inner) : []),
-    ...wrap(msg(lang, 'sentAt', { sent: formatTime(alert.createdAt, lang), expires: formatTime(alert.expiresAt, lang) }), inner),
+    ...wrap(
+      closing !== undefined
+        ? msg(lang, 'sentOnly', { sent: formatTime(alert.createdAt, lang) })
+        : msg(lang, 'sentAt', { sent: formatTime(alert.createdAt, lang), expires: formatTime(alert.expiresAt, lang) }),
+      inner,
+    ),
     ...(exercise ? wrap(msg(lang, 'exerciseLine'), inner) : []),
   ];
 
   const paint = (line: string, style: string): string => (color ? `${style}${line}${ANSI.reset}` : line);
-  const headerStyle = exercise ? ANSI.yellow : alert.kind === 'siren' ? ANSI.red : ANSI.blue;
+  const headerStyle =
+    closing === 'allclear' ? ANSI.green : closing === 'cancelled' ? ANSI.white : exercise ? ANSI.yellow : alert.kind === 'siren' ? ANSI.red : ANSI.blue;
   const row = (content: string): string => `${border.v} ${content.padEnd(inner)} ${border.v}`;
   return [
     `${border.tl}${border.h.repeat(width - 2)}${border.tr}`,
@@ -110,22 +137,27 @@ export function renderAlert(alert: AgentAlert, options: RenderOptions): string {
 }
 
 interface Waiting {
+  /** The thread's id (the original's): updates and repeats find the entry by it. */
+  threadId: string;
+  /** The newest text, for the acknowledgement line. */
   alert: AgentAlert;
   resolve: () => void;
-  playback: SirenPlayback | undefined;
 }
 
 /**
  * The PC agent's screen: alerts boxed on stdout, a bell and the siren sound for sirens, and Enter
- * to acknowledge, oldest siren first. Notices need no acknowledgement.
+ * to acknowledge, oldest siren first. Notices need no acknowledgement. Everything is keyed by the
+ * thread, so an update replaces the text a waiting siren is acknowledged under, and a
+ * cancellation or all-clear silences it.
  */
 export class TerminalUi implements AlertPresenter {
   private readonly lang: Language;
   private readonly out: TerminalOutput;
   private readonly color: boolean;
   private readonly waiting: Waiting[] = [];
+  /** Siren sounds by thread id. */
   private readonly playbacks = new Map<string, SirenPlayback>();
-  /** Sirens acknowledged by Enter, until the core confirms with dismiss(). */
+  /** Threads whose siren was acknowledged by Enter, until the core confirms with dismiss(). */
   private readonly acknowledgedByPerson = new Set<string>();
   private readline: Interface | undefined;
   private inputClosed = false;
@@ -137,10 +169,8 @@ export class TerminalUi implements AlertPresenter {
   }
 
   display(alert: AgentAlert): Promise<void> {
-    const width = Math.min(Math.max(this.out.columns ?? 80, 40), 100);
-    const bell = alert.kind === 'siren' && this.out.isTTY === true ? '\x07' : '';
-    this.out.write(`\n${bell}${renderAlert(alert, { lang: this.lang, width, color: this.color })}\n`);
-    if (alert.kind === 'siren' && this.options.sound !== undefined) this.playbacks.set(alert.id, this.options.sound.start());
+    this.box(alert, { bell: alert.kind === 'siren' });
+    if (alert.kind === 'siren') this.sound(threadIdOf(alert));
     return Promise.resolve();
   }
 
@@ -151,7 +181,7 @@ export class TerminalUi implements AlertPresenter {
         reject(aborted());
         return;
       }
-      const entry: Waiting = { alert, resolve, playback: this.playbacks.get(alert.id) };
+      const entry: Waiting = { threadId: threadIdOf(alert), alert, resolve };
       this.waiting.push(entry);
       signal.addEventListener(
         'abort',
@@ -166,20 +196,57 @@ export class TerminalUi implements AlertPresenter {
     });
   }
 
+  /** OPDATERET: the new text; a waiting siren keeps sounding and is acknowledged under it. */
+  update(alert: AgentAlert): Promise<void> {
+    this.box(alert, { bell: false });
+    const entry = this.waitingFor(threadIdOf(alert));
+    if (entry !== undefined) {
+      entry.alert = alert;
+      this.prompt();
+    }
+    return Promise.resolve();
+  }
+
+  /** AFBLÆST or ANNULLERET, quietly: the siren was silenced by dismiss() just before. */
+  displayClosing(alert: AgentAlert): Promise<void> {
+    this.box(alert, { bell: false });
+    return Promise.resolve();
+  }
+
+  /** PÅMINDELSE: the box again, the bell, and the sound from the start. */
+  repeat(alert: AgentAlert): void {
+    const threadId = threadIdOf(alert);
+    const entry = this.waitingFor(threadId);
+    if (entry === undefined) return;
+    entry.alert = alert;
+    this.box(alert, { bell: true, reminder: true });
+    this.sound(threadId);
+    this.prompt();
+  }
+
   dismiss(alert: AgentAlert, reason: DismissReason): void {
-    const playback = this.playbacks.get(alert.id);
-    this.playbacks.delete(alert.id);
+    const threadId = threadIdOf(alert);
+    const playback = this.playbacks.get(threadId);
+    this.playbacks.delete(threadId);
     const title = sanitize(textOf(alert, this.lang).title);
     switch (reason) {
       case 'acknowledged':
         // By Enter: already silenced and confirmed. Automatically: let the current round play out.
-        if (this.acknowledgedByPerson.delete(alert.id)) return;
+        if (this.acknowledgedByPerson.delete(threadId)) return;
         playback?.finish();
         this.out.write(`${msg(this.lang, 'autoAcknowledged', { title })}\n`);
         return;
       case 'expired':
         playback?.stop();
         this.out.write(`${msg(this.lang, 'expired', { title })}\n`);
+        return;
+      case 'cancelled':
+        playback?.stop();
+        this.out.write(`${msg(this.lang, 'endedCancelled', { title })}\n`);
+        return;
+      case 'allclear':
+        playback?.stop();
+        this.out.write(`${msg(this.lang, 'endedAllClear', { title })}\n`);
         return;
       case 'stopped':
         playback?.stop();
@@ -208,12 +275,29 @@ export class TerminalUi implements AlertPresenter {
     this.readline = rl;
   }
 
+  private box(alert: AgentAlert, how: { bell: boolean; reminder?: boolean }): void {
+    const width = Math.min(Math.max(this.out.columns ?? 80, 40), 100);
+    const bell = how.bell && this.out.isTTY === true ? '\x07' : '';
+    this.out.write(`\n${bell}${renderAlert(alert, { lang: this.lang, width, color: this.color, reminder: how.reminder === true })}\n`);
+  }
+
+  /** Starts the siren sound of a thread (from the start, if it was already playing). */
+  private sound(threadId: string): void {
+    if (this.options.sound === undefined) return;
+    this.playbacks.get(threadId)?.stop();
+    this.playbacks.set(threadId, this.options.sound.start());
+  }
+
+  private waitingFor(threadId: string): Waiting | undefined {
+    return this.waiting.find((entry) => entry.threadId === threadId);
+  }
+
   private acknowledgeOldest(): void {
     const entry = this.waiting.shift();
     if (entry === undefined) return;
-    entry.playback?.stop();
-    this.playbacks.delete(entry.alert.id);
-    this.acknowledgedByPerson.add(entry.alert.id);
+    this.playbacks.get(entry.threadId)?.stop();
+    this.playbacks.delete(entry.threadId);
+    this.acknowledgedByPerson.add(entry.threadId);
     this.out.write(`${msg(this.lang, 'acknowledged', { title: sanitize(textOf(entry.alert, this.lang).title) })}\n`);
     entry.resolve();
     if (this.waiting.length > 0) this.prompt();
