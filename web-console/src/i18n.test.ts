@@ -1,7 +1,7 @@
 import { DELIVERY_STATES, ERRORS, ROLES, ThreadStatusSchema } from '@varsel/shared';
 import type { ErrorName } from '@varsel/shared';
-import { describe, expect, it } from 'vitest';
-import { DICTIONARIES, format, placeholdersOf, translate } from './i18n.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DICTIONARIES, format, formatDateTime, placeholdersOf, translate } from './i18n.js';
 import type { MessageKey } from './i18n.js';
 
 const keys = Object.keys(DICTIONARIES.da) as MessageKey[];
@@ -43,5 +43,30 @@ describe('the i18n dictionary', () => {
 describe('format', () => {
   it('fills named placeholders and leaves unknown ones visible', () => {
     expect(format('{a} og {b}', { a: 1 })).toBe('1 og {b}');
+  });
+});
+
+describe('formatDateTime', () => {
+  const hostZone = process.env.TZ;
+  afterEach(() => {
+    if (hostZone === undefined) delete process.env.TZ;
+    else process.env.TZ = hostZone;
+  });
+
+  it('shows Copenhagen time whatever the zone of the machine', () => {
+    // Node follows a change of TZ at once, so this machine now lives in New York (UTC-5 in November).
+    process.env.TZ = 'America/New_York';
+    expect(new Date('2026-11-22T14:33:28Z').getHours()).toBe(9);
+    expect(formatDateTime('2026-11-22T14:33:28Z', 'da')).toBe('22.11.2026, 15.33.28');
+    expect(formatDateTime('2026-11-22T14:33:28Z', 'en')).toBe('22/11/2026, 15:33:28');
+  });
+
+  it('follows Danish summer time, also across midnight', () => {
+    process.env.TZ = 'UTC';
+    expect(formatDateTime('2026-07-01T22:30:00Z', 'da')).toBe('02.07.2026, 00.30.00');
+  });
+
+  it('shows an unreadable instant as it is', () => {
+    expect(formatDateTime('not a date', 'da')).toBe('not a date');
   });
 });

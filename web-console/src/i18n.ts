@@ -68,10 +68,14 @@ export function placeholdersOf(template: string): string[] {
   return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
 }
 
+/** Varsel is Copenhagen's: every date and time is shown in Danish time, whatever the browser's zone. */
+export const TIME_ZONE = 'Europe/Copenhagen';
+
+/** The one place the console formats a date and time (an ISO instant); an unreadable one is shown as it is. */
 export function formatDateTime(iso: string, lang: Lang = current): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeStyle: 'medium' }).format(date);
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeStyle: 'medium', timeZone: TIME_ZONE }).format(date);
 }
 
 export function formatNumber(n: number, lang: Lang = current): string {

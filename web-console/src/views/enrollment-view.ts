@@ -5,8 +5,10 @@ import { h, replaceChildren } from '../dom.js';
 import { issueProblem, pathKey } from '../field-errors.js';
 import type { FieldProblem, IssueLike } from '../field-errors.js';
 import { formatDateTime, t } from '../i18n.js';
+import { locationNames } from '../locations.js';
 import { orderOrgTree } from '../org-tree.js';
 import { copyButton, errorBox, field, loading, pageHeader } from '../ui.js';
+import { locationPicker } from './location-picker.js';
 
 type TokenField = 'label' | 'orgUnit' | 'location' | 'maxUses' | 'expiresInHours';
 
@@ -46,7 +48,8 @@ function createdPanel(created: CreatedEnrollmentToken): HTMLElement {
   );
 }
 
-function tokenTable(tokens: readonly EnrollmentToken[]): HTMLElement {
+/** `names`: location names by id; a location it does not know is shown by its id. */
+function tokenTable(tokens: readonly EnrollmentToken[], names: ReadonlyMap<string, string>): HTMLElement {
   if (tokens.length === 0) return h('p', { class: 'muted' }, t('enroll.empty'));
   const now = Date.now();
   const head = [t('enroll.label'), t('devices.orgUnit'), t('devices.location'), t('enroll.uses'), t('enroll.expires'), t('enroll.createdBy')];
@@ -66,7 +69,7 @@ function tokenTable(tokens: readonly EnrollmentToken[]): HTMLElement {
             { 'data-testid': `enroll-row-${token.id}` },
             h('td', {}, token.label),
             h('td', {}, token.orgUnit ?? t('common.none')),
-            h('td', {}, token.location ?? t('common.none')),
+            h('td', {}, token.location ? h('span', { title: token.location }, names.get(token.location) ?? token.location) : t('common.none')),
             h('td', { class: 'num' }, `${token.uses} / ${token.maxUses}`),
             h('td', {}, formatDateTime(token.expiresAt), Date.parse(token.expiresAt) < now && h('span', { class: 'badge badge-muted' }, t('enroll.expired'))),
             h('td', {}, token.createdBy),
@@ -82,7 +85,10 @@ export function enrollmentView(ctx: AppContext): View {
   let disposed = false;
   let errors: Partial<Record<TokenField, FieldProblem>> = {};
   let units: OrgUnit[] = [];
-  let locations: Location[] = [];
+  let tokens: EnrollmentToken[] | undefined;
+  let locations: Location[] | undefined;
+  let locationsError: unknown;
+  let locationSearch = '';
   let submitting = false;
   const values = { label: '', orgUnit: '', location: '', maxUses: '1000', expiresInHours: '24' };
 
@@ -99,10 +105,15 @@ export function enrollmentView(ctx: AppContext): View {
     listBox,
   );
 
+  const renderList = (): void => {
+    if (tokens) replaceChildren(listBox, tokenTable(tokens, locationNames(locations ?? [])));
+  };
+
   const loadList = (): void => {
     ctx.api.listEnrollmentTokens().then(
-      (tokens) => {
-        if (!disposed) replaceChildren(listBox, tokenTable([...tokens].sort((a, b) => b.createdAt.localeCompare(a.createdAt))));
+      (list) => {
+        tokens = [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        if (!disposed) renderList();
       },
       (err: unknown) => {
         if (!disposed) replaceChildren(listBox, errorBox(err));
@@ -129,11 +140,20 @@ export function enrollmentView(ctx: AppContext): View {
       h('h2', {}, t('enroll.create')),
       field(bound('label', h('input', { 'data-testid': 'enroll-label', id: 'enroll-label', maxlength: 200 })), { label: t('enroll.label'), error: errors.label }),
       field(bound('orgUnit', unitSelect), { label: t('enroll.orgUnit'), error: errors.orgUnit }),
-      field(bound('location', h('input', { 'data-testid': 'enroll-location', id: 'enroll-location', maxlength: 80, autocomplete: 'off', list: 'enroll-locations' })), {
-        label: t('enroll.location'),
+      locationPicker({
+        locations,
+        loadError: locationsError,
+        onRetry: loadLocations,
+        value: values.location,
+        onChange: (id) => {
+          values.location = id;
+        },
+        search: locationSearch,
+        onSearch: (search) => {
+          locationSearch = search;
+        },
         error: errors.location,
       }),
-      h('datalist', { id: 'enroll-locations' }, locations.map((l) => h('option', { value: l.id }, `${l.name}, ${l.address}`))),
       field(bound('maxUses', h('input', { type: 'number', min: 1, max: 100_000, step: 1, 'data-testid': 'enroll-max-uses', id: 'enroll-max-uses' })), {
         label: t('enroll.maxUses'),
         error: errors.maxUses,
@@ -152,7 +172,7 @@ export function enrollmentView(ctx: AppContext): View {
       const result = EnrollmentTokenInputSchema.safeParse({
         label: values.label.trim() || undefined,
         orgUnit: values.orgUnit || undefined,
-        location: values.location.trim() || undefined,
+        location: values.location || undefined,
         maxUses: number(values.maxUses),
         expiresInHours: number(values.expiresInHours),
       });
@@ -190,17 +210,30 @@ export function enrollmentView(ctx: AppContext): View {
     replaceChildren(formBox, form);
   };
 
+  function loadLocations(): void {
+    if (locationsError !== undefined) {
+      // Trying again: show "Henter…" instead of the old error while it loads.
+      locationsError = undefined;
+      renderForm();
+    }
+    ctx.api.locations().then(
+      (list) => {
+        locations = list;
+        if (disposed) return;
+        renderForm();
+        renderList();
+      },
+      (err: unknown) => {
+        locationsError = err;
+        if (!disposed) renderForm();
+      },
+    );
+  }
+
   if (ctx.state.createdToken) replaceChildren(createdBox, createdPanel(ctx.state.createdToken));
   renderForm();
   loadList();
-  // Locations only help fill in the id; without them the field still takes one by hand.
-  ctx.api.locations().then(
-    (list) => {
-      locations = list;
-      if (!disposed) renderForm();
-    },
-    () => undefined,
-  );
+  loadLocations();
   ctx.state.orgUnits(ctx.api).then(
     (list) => {
       units = list;
