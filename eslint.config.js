@@ -10,7 +10,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // Test files belong to tsconfig.tests.json, not to the workspaces' build configs.
-        project: ['./shared/tsconfig.json', './server/tsconfig.json', './client-agent/tsconfig.json', './load-tests/tsconfig.json', './web-console/tsconfig.json', './tsconfig.tests.json'],
+        project: ['./shared/tsconfig.json', './server/tsconfig.json', './client-agent/tsconfig.json', './load-tests/tsconfig.json', './load-tests/k6/tsconfig.json', './web-console/tsconfig.json', './tsconfig.tests.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

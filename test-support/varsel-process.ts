@@ -34,6 +34,8 @@ export async function spawnVarsel(opts: {
       REDIS_PREFIX: opts.prefix,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // A free port for a worker's /metrics: tests run several workers at once.
+      METRICS_PORT: '0',
       VARSEL_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       LOG_LEVEL: 'info',
       ...opts.env,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import {
@@ -20,6 +21,8 @@ export interface TestVarsel {
   app: VarselApp;
   /** http://127.0.0.1:port for an edge; '' for a worker. */
   url: string;
+  /** Where this process serves Prometheus metrics: `${url}/metrics` for an edge, a server of its own for a worker. */
+  metricsUrl: string;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -44,14 +47,14 @@ export async function startVarsel(opts: {
   });
   const role = opts.role ?? 'all';
   const app = await createApp({ config, log: createLogger(config, { role }), redisUrl: opts.redisUrl, role });
-  let url = '';
-  if (app.httpServer) {
-    const server = app.httpServer;
+  const listen = async (server: Server): Promise<string> => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const url = app.httpServer ? await listen(app.httpServer) : '';
+  const metricsUrl = app.metricsServer ? `${await listen(app.metricsServer)}/metrics` : `${url}/metrics`;
   const close = (): Promise<void> => app.close();
-  return { app, url, close, [Symbol.asyncDispose]: close };
+  return { app, url, metricsUrl, close, [Symbol.asyncDispose]: close };
 }
 
 /** A logged-in HTTP client (cookie jar of one cookie). */

@@ -1,13 +1,15 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   AlertViewSchema,
   AudiencePreviewSchema,
   CreatedEnrollmentTokenSchema,
   EnrollResponseSchema,
+  OrgUnitSchema,
   SessionUserSchema,
   errorNameOf,
   type AlertInput,
   type Audience,
+  type BulkEnrollRequest,
   type EnrollRequest,
   type EnrollmentTokenInput,
   type SessionUser,
@@ -40,6 +42,8 @@ const AlertProgressSchema = AlertViewSchema.pick({ id: true, createdAt: true, fa
 const TokenSchema = CreatedEnrollmentTokenSchema.pick({ id: true, token: true, maxUses: true, expiresAt: true });
 const PreviewSchema = AudiencePreviewSchema.pick({ devices: true });
 export const EnrolledSchema = EnrollResponseSchema.pick({ deviceId: true, deviceSecret: true, orgUnit: true });
+const EnrolledListSchema = z.array(EnrolledSchema);
+const OrgUnitListSchema = z.array(OrgUnitSchema.pick({ id: true, parent: true }));
 export type SentAlert = z.infer<typeof SentAlertSchema>;
 export type AlertProgress = z.infer<typeof AlertProgressSchema>;
 export type EnrollmentTokenSecret = z.infer<typeof TokenSchema>;
@@ -75,6 +79,15 @@ export class VarselClient {
   /** Enrolls one device. Needs no session: the token authorizes. `signal` cuts it short (Ctrl-C). */
   enroll(req: EnrollRequest, signal?: AbortSignal): Promise<Enrolled> {
     return this.request('POST', '/api/devices/enroll', 201, EnrolledSchema, req, { session: false, signal });
+  }
+
+  /** Enrolls up to 1,000 devices in one call, all or none (needs the enrollment:manage permission). */
+  enrollBulk(req: BulkEnrollRequest, signal?: AbortSignal): Promise<Enrolled[]> {
+    return this.request('POST', '/api/devices/enroll-bulk', 201, EnrolledListSchema, req, { signal });
+  }
+
+  orgUnits(): Promise<{ id: string; parent?: string | undefined }[]> {
+    return this.request('GET', '/api/org-units', 200, OrgUnitListSchema);
   }
 
   previewAudience(audience: Audience): Promise<{ devices: number }> {

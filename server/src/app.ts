@@ -30,6 +30,8 @@ import { CountsPublisher } from './realtime/counts-publisher.js';
 import { SessionAuth } from './auth/session-auth.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createHttpApp } from './http/http-app.js';
+import { Metrics } from './metrics/metrics.js';
+import { createMetricsServer, metricsHandler } from './metrics/metrics-endpoint.js';
 
 export const VERSION = '0.1.0';
 
@@ -44,6 +46,8 @@ export interface VarselApp {
   /** The HTTP server of an edge (not listening yet); undefined for a worker. */
   httpServer: http.Server | undefined;
   io: AgentServer;
+  /** A worker's /metrics server (not listening yet; main listens on METRICS_PORT); undefined for an edge, which serves /metrics itself. */
+  metricsServer: http.Server | undefined;
   /** Set on the very first start when the admin password was generated: print it once. */
   firstAdmin: { username: string; generatedPassword?: string } | undefined;
   close(): Promise<void>;
@@ -67,6 +71,9 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   };
   const redis = conn('command', 'store');
   await waitReady(redis, 10_000);
+  const metrics = new Metrics(role, log.child({ area: 'metrics' }));
+  metrics.trackRedis(() => redis.status === 'ready');
+  const serveMetrics = metricsHandler(metrics, { token: config.METRICS_TOKEN, log: log.child({ area: 'metrics' }) });
 
   const alertStore = new AlertStore(redis, keys);
   const delivery = new DeliveryStore(redis, keys);
@@ -95,7 +102,8 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   const broadcaster = new Broadcaster(io);
   const fanoutQueue = new FanoutQueue(redis, keys.bullPrefix);
   const lifecycle = new LifecycleQueue(redis, keys.bullPrefix);
-  const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, lifecycle, broadcaster });
+  metrics.trackQueues([fanoutQueue.queue, lifecycle.queue]);
+  const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, lifecycle, broadcaster, metrics });
 
   let httpServer: http.Server | undefined;
   let batcher: ReportBatcher | undefined;
@@ -122,6 +130,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       version: VERSION,
       webConsoleDir: config.WEB_CONSOLE_DIR ?? defaultConsoleDir,
       isReady: () => redis.status === 'ready',
+      metrics: serveMetrics,
     });
     httpServer = http.createServer(app);
     io.attach(httpServer);
@@ -133,9 +142,11 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       // 100,000 reports in memory at most (about 20 MB) before agents are told to retry.
       maxPending: 100_000,
       log: log.child({ area: 'realtime' }),
+      metrics,
       onRecorded: (ids) => publisher.touch(ids),
     });
-    attachAgentGateway(io, { devices: deviceStore, batcher, replay: new Replay(alertStore, delivery), log: log.child({ area: 'realtime' }) });
+    attachAgentGateway(io, { devices: deviceStore, batcher, replay: new Replay(alertStore, delivery), log: log.child({ area: 'realtime' }), metrics });
+    metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size });
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
     guard = new SlowConsumerGuard(() => io.of('/').sockets.values() as Iterable<GuardedSocket>, {
       maxBytes: config.SOCKET_MAX_BUFFER_BYTES,
@@ -157,6 +168,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
           concurrency: config.FANOUT_CONCURRENCY,
           lockMs: config.FANOUT_LOCK_MS,
           faultDelayMs: config.FAULT_FANOUT_DELAY_MS,
+          metrics,
         },
       ),
       startLifecycleWorker(
@@ -167,11 +179,14 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   }
 
   if (isWorker) await lifecycle.scheduleSweep();
+  // An edge serves /metrics on its HTTP app; a worker has no other HTTP, so it gets a server of its own.
+  const metricsServer = isEdge ? undefined : createMetricsServer(serveMetrics);
 
   let closed = false;
   return {
     httpServer,
     io,
+    metricsServer,
     firstAdmin,
     async close() {
       if (closed) return;
@@ -191,6 +206,10 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       } else {
         // A worker's server was never attached (no engine): close just its adapters' Redis readers.
         await Promise.all([io.of('/').adapter.close(), consoleNamespace(io).adapter.close()]);
+      }
+      if (metricsServer?.listening) {
+        metricsServer.closeAllConnections();
+        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       }
       await fanoutQueue.close();
       await lifecycle.close();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port of the edge (0 picks a free one)'),
-    HOST: z.string().default('0.0.0.0').describe('address the edge listens on'),
+    HOST: z.string().default('0.0.0.0').describe("address the edge listens on (and a worker's /metrics server)"),
     PUBLIC_URL: z.url().optional().describe('URL users and agents reach the console at; https here marks cookies Secure'),
     REDIS_URL: z
       .string()
@@ -51,6 +51,18 @@ export const ConfigSchema = z
     SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000).describe('socket.io heartbeat timeout'),
     SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16_384).default(1_048_576).describe('a slower agent than this much unsent data is disconnected'),
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins per username and 15 minutes before 429'),
+    METRICS_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(9464)
+      .describe('port of the /metrics server of a --role worker process, on HOST (0 picks a free one); edges serve /metrics on PORT and ignore this'),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'METRICS_TOKEN needs at least 16 characters')
+      .optional()
+      .describe('when set, /metrics answers only requests with Authorization: Bearer <this token>; unset: /metrics is open, so keep it off the public load balancer'),
   })
   .superRefine((c, ctx) => {
     if (c.SOCKET_PING_TIMEOUT_MS > c.SOCKET_PING_INTERVAL_MS * 4) {

@@ -74,7 +74,23 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`${lines.join('\n')}\n\n`);
   } else {
-    log.info({ role }, 'worker started');
+    let metricsUrl: string | undefined;
+    if (app.metricsServer) {
+      const server = app.metricsServer;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: config.METRICS_PORT, host: config.HOST }, () => resolve());
+      }).catch(async (err: unknown) => {
+        log.fatal({ err, port: config.METRICS_PORT }, 'could not listen for /metrics (set METRICS_PORT)');
+        await app.close();
+        await embedded?.stop();
+        process.exit(1);
+      });
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.METRICS_PORT;
+      metricsUrl = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/metrics`;
+    }
+    log.info({ role, metricsUrl }, 'worker started');
   }
 
   await new Promise<void>((resolve) => {

@@ -18,6 +18,7 @@ import type { Directory } from '../directory/directory.js';
 import type { FanoutQueue } from '../fanout/fanout-queue.js';
 import type { LifecycleQueue } from '../fanout/lifecycle-queue.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { parseInput } from '../http/validate.js';
 
 export interface AlertServiceDeps {
@@ -28,6 +29,7 @@ export interface AlertServiceDeps {
   fanout: FanoutQueue;
   lifecycle: LifecycleQueue;
   broadcaster: Broadcaster;
+  metrics: Metrics;
 }
 
 /** The text of a cancellation when the officer gives none. */
@@ -98,6 +100,8 @@ export class AlertService {
   private async accepted(msg: Alert, actor: SessionUser, action: string, details: unknown): Promise<void> {
     await this.d.fanout.enqueue(msg.id);
     await this.d.lifecycle.scheduleExpiry(msg.references ?? msg.id, Date.parse(msg.expiresAt));
+    // Counted here: from now on the message is stored and queued, so it will be fanned out.
+    this.d.metrics.alertAccepted(msg.kind, msg.msgType);
     await this.d.audit.append({ actor: actor.username, action, target: msg.id, details });
     this.d.broadcaster.alertToConsoles(await this.get(msg.id));
   }

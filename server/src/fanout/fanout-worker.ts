@@ -5,6 +5,7 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
+import type { FanoutJobResult, Metrics } from '../metrics/metrics.js';
 import { audienceRooms } from '../realtime/rooms.js';
 import { FANOUT_QUEUE, type FanoutJob } from './fanout-queue.js';
 import type { LifecycleQueue } from './lifecycle-queue.js';
@@ -49,9 +50,15 @@ export async function runFanout(d: FanoutDeps, alertId: string, faultDelayMs = 0
   return { targeted, rooms: agentRooms.length };
 }
 
+/** How a failed attempt ends (BullMQ has already counted the attempt when it emits `failed`). */
+export function failedAttemptResult(job: Pick<Job, 'attemptsMade' | 'opts'> | undefined, err: Error): FanoutJobResult {
+  const unrecoverable = err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+  return job && !unrecoverable && job.attemptsMade < (job.opts.attempts ?? 1) ? 'retried' : 'failed';
+}
+
 export function startFanoutWorker(
   d: FanoutDeps,
-  opts: { connection: Redis; prefix: string; concurrency: number; lockMs: number; faultDelayMs: number },
+  opts: { connection: Redis; prefix: string; concurrency: number; lockMs: number; faultDelayMs: number; metrics: Metrics },
 ): Worker<FanoutJob> {
   const log = d.log;
   const worker = new Worker<FanoutJob>(
@@ -61,6 +68,7 @@ export function startFanoutWorker(
       const alertId = job.data.alertId;
       if (typeof alertId !== 'string') throw new UnrecoverableError('fan-out job without alertId');
       const res = await runFanout(d, alertId, opts.faultDelayMs);
+      opts.metrics.fanoutDone((performance.now() - started) / 1000);
       log.info({ alertId, jobId: job.id, ...res, ms: Math.round(performance.now() - started) }, 'alert fanned out');
       return res;
     },
@@ -73,7 +81,15 @@ export function startFanoutWorker(
       stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
     },
   );
-  worker.on('failed', (job, err) => log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed'));
+  worker.on('completed', () => opts.metrics.fanoutJob('completed'));
+  worker.on('failed', (job, err) => {
+    opts.metrics.fanoutJob(failedAttemptResult(job, err));
+    log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed');
+  });
+  worker.on('stalled', (jobId) => {
+    opts.metrics.fanoutJob('stalled');
+    log.warn({ jobId }, 'fan-out job stalled (its worker stopped or hung); it runs again');
+  });
   worker.on('error', (err) => log.error({ err }, 'fan-out worker error'));
   return worker;
 }

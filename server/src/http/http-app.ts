@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../log.js';
+import type { MetricsHandler } from '../metrics/metrics-endpoint.js';
 import { apiRouter, type ApiDeps } from './api-router.js';
 import { apiNotFound, errorHandler, requireJson } from './error-handler.js';
 import { openApiDocument } from './openapi.js';
@@ -15,6 +16,8 @@ export interface HttpDeps extends ApiDeps {
   /** Built console to serve at /, if present. */
   webConsoleDir: string | undefined;
   isReady: () => boolean;
+  /** GET /metrics (Prometheus); no session, its own optional bearer token. */
+  metrics: MetricsHandler;
 }
 
 /** The express app of an edge: JSON API, OpenAPI document, health checks and the console. */
@@ -31,6 +34,7 @@ export function createHttpApp(d: HttpDeps): Express {
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.get('/readyz', (_req, res) => void res.status(d.isReady() ? 200 : 503).json({ ok: d.isReady() }));
+  app.get('/metrics', d.metrics);
 
   const openapi = openApiDocument(d.version);
   app.get('/api/openapi.json', (_req, res) => void res.json(openapi));

@@ -10,6 +10,7 @@ import {
   type HandshakeErrorData,
 } from '@varsel/shared';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { ReportBatcher } from './report-batcher.js';
 import { toAgentAlert, type AgentServer } from './broadcaster.js';
@@ -33,17 +34,24 @@ function failure(err: unknown): AckResult<never> {
  * is accepted (unknown, wrong-secret and revoked devices never join a room), puts the socket in
  * its audience rooms, and takes delivery reports.
  */
-export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore; batcher: ReportBatcher; replay: Replay; log: Logger }): void {
+export function attachAgentGateway(
+  io: AgentServer,
+  deps: { devices: DeviceStore; batcher: ReportBatcher; replay: Replay; log: Logger; metrics: Metrics },
+): void {
   const log = deps.log;
 
   io.use((socket, next) => {
+    const refuse = (reason: DisconnectReason): void => {
+      deps.metrics.handshakeRefused(reason);
+      next(handshakeError(reason));
+    };
     const parsed = AgentHandshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) {
-      next(handshakeError('BAD_HANDSHAKE'));
+      refuse('BAD_HANDSHAKE');
       return;
     }
     if (!SUPPORTED_PROTOCOLS.includes(parsed.data.protocol)) {
-      next(handshakeError('PROTOCOL_UNSUPPORTED'));
+      refuse('PROTOCOL_UNSUPPORTED');
       return;
     }
     deps.devices
@@ -51,7 +59,7 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
       .then((res) => {
         if (!res.ok) {
           log.info({ deviceId: parsed.data.deviceId, reason: res.reason, address: socket.handshake.address }, 'agent handshake refused');
-          next(handshakeError(res.reason));
+          refuse(res.reason);
           return;
         }
         socket.data.deviceId = res.device.deviceId;
@@ -61,7 +69,7 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
       })
       .catch((err: unknown) => {
         log.warn({ err }, 'agent handshake could not be checked');
-        next(handshakeError('UNAVAILABLE'));
+        refuse('UNAVAILABLE');
       });
   });
 
@@ -74,6 +82,7 @@ export function attachAgentGateway(io: AgentServer, deps: { devices: DeviceStore
       .missed(deviceId, orgUnit, cursor)
       .then((missed) => {
         for (const m of missed) socket.emit('alert:created', toAgentAlert(m));
+        deps.metrics.replayed(missed.length);
         socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
       })
       .catch((err: unknown) => {

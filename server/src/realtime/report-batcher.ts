@@ -1,6 +1,7 @@
 import { VarselError } from '@varsel/shared';
 import type { DeliveryStore, Report, ReportOutcome } from '../store/delivery-store.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 interface Pending {
   report: Report;
@@ -25,13 +26,17 @@ export class ReportBatcher {
       batchMax: number;
       maxPending: number;
       log: Logger;
+      metrics: Metrics;
       onRecorded: (alertIds: Set<string>) => void;
     },
   ) {}
 
   /** Resolves once the report is in Redis. */
   add(report: Report): Promise<ReportOutcome> {
-    if (this.queue.length >= this.opts.maxPending) return Promise.reject(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
+    if (this.queue.length >= this.opts.maxPending) {
+      this.opts.metrics.report(report.state, 'failed');
+      return Promise.reject(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ report, resolve, reject });
       if (this.queue.length >= this.opts.batchMax) this.flushSoon(0);
@@ -51,11 +56,14 @@ export class ReportBatcher {
   private async flushOnce(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.batchMax);
+      const started = performance.now();
       try {
         const outcomes = await this.delivery.recordReports(batch.map((p) => p.report));
+        this.opts.metrics.reportBatch(batch.length, (performance.now() - started) / 1000);
         const touched = new Set<string>();
         batch.forEach((p, i) => {
           const o = outcomes[i] ?? 'unchanged';
+          this.opts.metrics.report(p.report.state, o);
           if (o === 'recorded') touched.add(p.report.alertId);
           p.resolve(o);
         });
@@ -63,7 +71,10 @@ export class ReportBatcher {
       } catch (err) {
         this.opts.log.warn({ err, reports: batch.length }, 'writing a report batch failed; agents will resend');
         const e = new VarselError('UNAVAILABLE');
-        for (const p of batch) p.reject(e);
+        for (const p of batch) {
+          this.opts.metrics.report(p.report.state, 'failed');
+          p.reject(e);
+        }
       }
     }
   }

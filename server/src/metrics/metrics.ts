@@ -1,0 +1,255 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AlertKindSchema, MsgTypeSchema, ReportedStateSchema, type AlertKind, type DisconnectReason, type MsgType, type ReportedState } from '@varsel/shared';
+import type { ProcessRole } from '../config.js';
+import type { Logger } from '../log.js';
+import type { ReportOutcome } from '../store/delivery-store.js';
+
+/** What became of a report, as a label: the store's outcomes, plus `failed` (not written; the agent resends). */
+export type ReportResult = ReportOutcome | 'failed';
+/**
+ * What became of one attempt of a fan-out job: `completed`; `retried` (it failed and will run
+ * again); `failed` (for good: no attempts left, or unrecoverable); `stalled` (its worker died or
+ * hung, and the job went back to the queue for another).
+ */
+export type FanoutJobResult = 'completed' | 'retried' | 'failed' | 'stalled';
+
+/** A BullMQ queue as the scrape sees it (structural, so tests can hand in a fake). */
+export interface JobCountSource {
+  readonly name: string;
+  getJobCounts(...types: QueueState[]): Promise<Record<string, number>>;
+}
+
+/** The queue states worth watching. Not `completed`: its count is capped by removeOnComplete. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+const REPORT_RESULTS: readonly ReportResult[] = ['recorded', 'unchanged', 'not-targeted', 'failed'];
+const FANOUT_JOB_RESULTS: readonly FanoutJobResult[] = ['completed', 'retried', 'failed', 'stalled'];
+
+// Up to 30 s: a fan-out is one Lua call and one broadcast (milliseconds), but a 50,000-device
+// audience or a Redis under load can take seconds, and that tail is what an operator looks for.
+const FANOUT_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// Up to ACK_BATCH_MAX's ceiling of 10,000.
+const BATCH_SIZE_BUCKETS = [1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+// One pipelined round trip: sub-millisecond on loopback, tens of ms on a loaded Redis.
+const BATCH_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+/** 1 s: a scrape must never hang on Redis (Prometheus' default scrape timeout is 10 s). */
+export const QUEUE_SCRAPE_TIMEOUT_MS = 1000;
+
+/**
+ * Node's default metrics (CPU, memory, event loop lag, GC), one set per process and role. prom-client
+ * cannot stop their collectors (a GC observer, an event-loop histogram), so they are made once and
+ * shared by every app of that role in the process: production runs one app per process, tests many.
+ */
+const processRegistries = new Map<ProcessRole, Registry>();
+function processRegistry(role: ProcessRole): Registry {
+  let r = processRegistries.get(role);
+  if (!r) {
+    r = new Registry();
+    r.setDefaultLabels({ role });
+    collectDefaultMetrics({ register: r, prefix: 'varsel_' });
+    processRegistries.set(role, r);
+  }
+  return r;
+}
+
+/**
+ * The Prometheus metrics of one Varsel process, in its own registry, every series labelled with the
+ * process's `role`. Created in app.ts and handed to the parts that record. The hottest path, one
+ * report per agent and state, increments a pre-bound counter; nothing is labelled per device or
+ * per alert.
+ * Gauges that mirror state (connections, queues, Redis) are read when Prometheus scrapes.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly alertsAccepted: Counter<'kind' | 'msg_type'>;
+  private readonly reports: Record<ReportedState, Record<ReportResult, Counter.Internal>>;
+  private readonly reportBatchSize: Histogram;
+  private readonly reportBatchSeconds: Histogram;
+  private readonly replayedMessages: Counter;
+  private readonly handshakeRefusals: Counter<'reason'>;
+  private readonly fanoutSeconds: Histogram;
+  private readonly fanoutJobs: Counter<'result'>;
+
+  constructor(
+    readonly role: ProcessRole,
+    private readonly log: Logger,
+  ) {
+    this.registry.setDefaultLabels({ role });
+    processRegistry(role);
+    const registers = [this.registry];
+    this.alertsAccepted = new Counter({
+      name: 'varsel_alerts_accepted_total',
+      help: 'Messages (alerts, updates, cancellations) stored and queued for fan-out by this edge, by kind and CAP msgType',
+      labelNames: ['kind', 'msg_type'],
+      registers,
+    });
+    const reports = new Counter({
+      name: 'varsel_reports_total',
+      help: 'Agent reports written by this edge, by reported state and outcome (recorded: the device moved forward; unchanged: a duplicate or late report; not_targeted: the device is not in the audience; failed: not written, the agent resends)',
+      labelNames: ['state', 'outcome'],
+      registers,
+    });
+    // Bound once: a report costs an increment, not a label lookup. Every series starts at 0, so
+    // rate() sees the first report (Prometheus cannot rate a series that appears at 1).
+    const bind = (s: ReportedState, o: ReportResult): Counter.Internal => {
+      const child = reports.labels(s, o.replace('-', '_'));
+      child.inc(0);
+      return child;
+    };
+    this.reports = Object.fromEntries(ReportedStateSchema.options.map((s) => [s, Object.fromEntries(REPORT_RESULTS.map((o) => [o, bind(s, o)]))])) as Record<
+      ReportedState,
+      Record<ReportResult, Counter.Internal>
+    >;
+    this.reportBatchSize = new Histogram({
+      name: 'varsel_report_batch_size',
+      help: 'Reports written per Redis round trip by this edge',
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
+    this.reportBatchSeconds = new Histogram({
+      name: 'varsel_report_batch_duration_seconds',
+      help: 'Time to write one batch of reports to Redis (one pipelined round trip)',
+      buckets: BATCH_BUCKETS_S,
+      registers,
+    });
+    this.replayedMessages = new Counter({
+      name: 'varsel_replayed_messages_total',
+      help: 'Messages sent to agents by catch-up replay on connect (missed while offline, or not yet reported delivered)',
+      registers,
+    });
+    this.handshakeRefusals = new Counter({
+      name: 'varsel_handshake_refusals_total',
+      help: 'Agent connections refused at the handshake, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.fanoutSeconds = new Histogram({
+      name: 'varsel_fanout_duration_seconds',
+      help: 'Time for a worker to fan out one message: fix the audience, broadcast once, mark it done',
+      buckets: FANOUT_BUCKETS_S,
+      registers,
+    });
+    this.fanoutJobs = new Counter({
+      name: 'varsel_fanout_jobs_total',
+      help: 'Fan-out job attempts finished by this worker, by result (completed, retried, failed for good, stalled)',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of FANOUT_JOB_RESULTS) this.fanoutJobs.inc({ result }, 0);
+    for (const kind of AlertKindSchema.options) for (const msgType of MsgTypeSchema.options) this.alertsAccepted.inc({ kind, msg_type: msgType }, 0);
+  }
+
+  alertAccepted(kind: AlertKind, msgType: MsgType): void {
+    this.alertsAccepted.inc({ kind, msg_type: msgType });
+  }
+
+  report(state: ReportedState, result: ReportResult): void {
+    this.reports[state][result].inc();
+  }
+
+  reportBatch(size: number, seconds: number): void {
+    this.reportBatchSize.observe(size);
+    this.reportBatchSeconds.observe(seconds);
+  }
+
+  replayed(messages: number): void {
+    if (messages > 0) this.replayedMessages.inc(messages);
+  }
+
+  handshakeRefused(reason: DisconnectReason): void {
+    this.handshakeRefusals.inc({ reason });
+  }
+
+  fanoutDone(seconds: number): void {
+    this.fanoutSeconds.observe(seconds);
+  }
+
+  fanoutJob(result: FanoutJobResult): void {
+    this.fanoutJobs.inc({ result });
+  }
+
+  /** An edge's live connections, read at each scrape. */
+  trackConnections(count: { agents: () => number; consoles: () => number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'varsel_connected_agents',
+      help: 'Agents connected to this edge',
+      registers,
+      collect() {
+        this.set(count.agents());
+      },
+    });
+    new Gauge({
+      name: 'varsel_connected_consoles',
+      help: 'Consoles connected to this edge',
+      registers,
+      collect() {
+        this.set(count.consoles());
+      },
+    });
+  }
+
+  /** 1 while the process's store connection to Redis is ready, read at each scrape. */
+  trackRedis(isUp: () => boolean): void {
+    new Gauge({
+      name: 'varsel_redis_up',
+      help: "1 when this process's Redis connection is ready, else 0",
+      registers: [this.registry],
+      collect() {
+        this.set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * Job counts of the queues, read from Redis at each scrape and given up after `timeoutMs`. The
+   * counts are the same seen from every process (so a missing worker still shows as a growing
+   * `waiting`); aggregate with max, not sum. On a failure the series are left out, not stale.
+   */
+  trackQueues(queues: readonly JobCountSource[], timeoutMs = QUEUE_SCRAPE_TIMEOUT_MS): void {
+    const log = this.log;
+    new Gauge({
+      name: 'varsel_queue_jobs',
+      help: 'Jobs in a BullMQ queue by state (the same from every process: aggregate with max)',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        try {
+          const counts = await withTimeout(
+            Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_STATES))),
+            timeoutMs,
+            `queue counts took longer than ${timeoutMs} ms`,
+          );
+          counts.forEach((c, i) => {
+            const queue = queues[i]?.name ?? '?';
+            for (const state of QUEUE_STATES) this.set({ queue, state }, c[state] ?? 0);
+          });
+        } catch (err) {
+          log.warn({ err }, 'could not read queue counts for /metrics');
+        }
+      },
+    });
+  }
+
+  /** The scrape: this app's metrics, then the process's default metrics. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    const [own, proc] = await Promise.all([this.registry.metrics(), processRegistry(this.role).metrics()]);
+    return { contentType: this.registry.contentType, body: `${own}\n${proc}` };
+  }
+}
+
+/** `p`, or a rejection with `message` after `ms`; the timer never holds the process open. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
