@@ -1,0 +1,175 @@
+import type { Audience } from '@varsel/shared';
+import { now } from '../agent-protocol.js';
+import { mergeDisconnects } from '../agent-pool.js';
+import { benchAlertInput } from '../bench-alert.js';
+import { median, summarizeRounds, summarizeVarselRounds, type BroadcastSummary, type VarselBroadcastSummary } from '../figures.js';
+import { startVarselCluster, type VarselCluster } from '../varsel-cluster.js';
+import type { VarselClient } from '../../varsel-client.js';
+import { runRounds, type Broadcaster, type RoundContext, type RoundCurves } from './broadcast-round.js';
+import { connectAgents, edgeOf, type ConnectFigures, type Credentials } from './connect.js';
+import { enrollDevices } from './enroll.js';
+import { reconnectStorm, type StormFigures } from './reconnect-storm.js';
+import type { PhaseEnv } from './phase-env.js';
+
+export interface ReachFigures {
+  /** Devices the audience reached (every enrolled device, for both audiences). */
+  devices: number;
+  samples: number;
+  /** Median time of POST /api/audience/preview for `{ type: 'all' }`. */
+  allMs: number | null;
+  /** The same for every administration by name (the org-unit tree is resolved to all its units). */
+  unitsMs: number | null;
+  unitsDevices: number;
+}
+
+export interface VarselPhaseResult {
+  enrolled: number;
+  enrollMs: number;
+  connect: ConnectFigures | null;
+  reach: ReachFigures | null;
+  broadcast: VarselBroadcastSummary | null;
+  curves: RoundCurves | null;
+  storm: StormFigures | null;
+  oneEdge: BroadcastSummary | null;
+  /** Connections lost unexpectedly (not by the storm's kill) during the phase, by reason. */
+  disconnects: Record<string, number>;
+  problems: string[];
+}
+
+export function emptyVarselResult(): VarselPhaseResult {
+  return { enrolled: 0, enrollMs: 0, connect: null, reach: null, broadcast: null, curves: null, storm: null, oneEdge: null, disconnects: {}, problems: [] };
+}
+
+/**
+ * Scenarios a, c (Varsel's side), d (Varsel's side), e, f and g, on one Varsel cluster. Fills in
+ * `result` as it goes, so the figures measured before a failure are kept.
+ */
+export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): Promise<void> {
+  const { options: o, group, pool, progress, signal } = env;
+  const has = (s: string): boolean => o.scenarios.some((x) => x === s);
+  progress.line(`varsel: starting Redis, ${o.edges} edge(s) and ${o.workers} worker(s)`);
+  const cluster = await startVarselCluster(group, { edges: o.edges, workers: o.workers, nodeArgs: env.serverNodeArgs, signal });
+  const problems = result.problems;
+  try {
+    const api = cluster.clients[0] as VarselClient;
+    const enrolled = await enrollDevices(cluster.clients, o.devices, progress, signal);
+    result.enrolled = enrolled.devices.length;
+    result.enrollMs = enrolled.ms;
+    const processes = (): { name: string; pid: number }[] => [...cluster.servers.processes(), { name: 'varsel-redis', pid: cluster.redis.process.pid }, ...pool.processes.map((p) => ({ name: 'agents', pid: p.pid }))];
+    const agents = enrolled.devices.slice(0, o.agents);
+
+    if (has('a') || has('d') || has('e') || has('f') || has('g')) {
+      result.connect = await connectAgents({ pool, servers: cluster.servers, devices: agents, edgeIndexOf: (i) => edgeOf(i, o.edges), concurrency: o.connectConcurrency, progress, label: 'varsel', signal });
+      if (result.connect.connected < agents.length) problems.push(`varsel: only ${result.connect.connected} of ${agents.length} agents connected (${JSON.stringify(result.connect.failed)})`);
+    }
+    if (has('g')) result.reach = await measureReach(api, o.reachSamples, enrolled.devices.length, progress);
+
+    const ctx = (expected: number, edges: number, edgeIndexOf: (i: number) => number): RoundContext => ({ pool, expected, edges, edgeOf: edgeIndexOf, processes, timeoutMs: o.roundTimeoutMs, progress, signal });
+    if (has('a') || has('f')) {
+      const expected = await pool.connected();
+      const rounds = await runRounds(ctx(expected, o.edges, (i) => edgeOf(i, o.edges)), varselBroadcaster(api), 'varsel', o.rounds);
+      result.broadcast = summarizeVarselRounds(rounds.rounds);
+      result.curves = rounds.lastCurves;
+      problems.push(...broadcastProblems('varsel (a)', result.broadcast));
+      for (const r of rounds.rounds) {
+        const c = r.server?.counts;
+        if (!r.warmUp && c && (c.delivered !== r.expected || c.acknowledged !== r.expected)) {
+          problems.push(`varsel round ${r.round}: the API counts ${c.delivered} delivered and ${c.acknowledged} acknowledged, expected ${r.expected}`);
+        }
+      }
+    }
+    if (has('d')) {
+      const storm = await reconnectStorm({ pool, agents: await pool.connected(), servers: cluster.servers, processes, timeoutMs: o.stormTimeoutMs, progress, signal }, 'varsel storm', async (edge) => {
+        const client = cluster.clients[edge.index] ?? api;
+        return (await client.sendAlert(benchAlertInput())).id;
+      });
+      result.storm = storm;
+      progress.line(`varsel storm: all reconnected at ${storm.allConnectedMs ?? '-'} ms, all caught up at ${storm.allCaughtUpMs ?? '-'} ms (99 %: ${storm.caughtUp99Ms ?? '-'} ms)`);
+      if (storm.allCaughtUpMs === null) problems.push(`varsel storm: ${storm.caughtUp ?? 0} of ${storm.agents} agents caught up the alert in time`);
+    }
+    result.disconnects = unexpected(mergeDisconnects(await pool.status()), result.storm);
+    if (has('c')) result.oneEdge = await runOneEdge(env, cluster, enrolled.devices, ctx, problems);
+  } finally {
+    await pool.closeAll();
+    progress.line('varsel: stopping');
+    await cluster.stop();
+  }
+}
+
+/** Scenario c, Varsel's side: `mqttAgents` agents all on edge 0, the other edges idle. */
+async function runOneEdge(
+  env: PhaseEnv,
+  cluster: VarselCluster,
+  devices: readonly Credentials[],
+  ctx: (expected: number, edges: number, edgeIndexOf: (i: number) => number) => RoundContext,
+  problems: string[],
+): Promise<BroadcastSummary> {
+  const { options: o, pool, progress, signal } = env;
+  await pool.closeAll();
+  const n = Math.min(o.mqttAgents, devices.length);
+  const connect = await connectAgents({ pool, servers: cluster.servers, devices: devices.slice(0, n), edgeIndexOf: () => 0, concurrency: o.connectConcurrency, progress, label: 'varsel one edge', signal });
+  if (connect.connected < n) problems.push(`varsel one edge: only ${connect.connected} of ${n} agents connected`);
+  const rounds = await runRounds(ctx(await pool.connected(), 1, () => 0), varselBroadcaster(cluster.clients[0] as VarselClient), 'varsel one edge', o.rounds);
+  const summary = summarizeRounds(rounds.rounds);
+  problems.push(...broadcastProblems('varsel one edge (c)', summary));
+  return summary;
+}
+
+/** A siren to everyone through POST /api/alerts; the server's counts through GET /api/alerts/:id. */
+export function varselBroadcaster(api: VarselClient): Broadcaster {
+  return {
+    acks: true,
+    async send() {
+      const t0 = now();
+      const sent = await api.sendAlert(benchAlertInput());
+      return { alertId: sent.id, t0, answeredAt: now() };
+    },
+    serverAckCount: async (id) => (await api.getAlert(id)).counts.acknowledged,
+    async serverFacts(id) {
+      const a = await api.getAlert(id);
+      return {
+        createdAt: Date.parse(a.createdAt),
+        fanoutDoneAt: a.fanout.doneAt ? Date.parse(a.fanout.doneAt) : null,
+        counts: { targeted: a.counts.targeted, delivered: a.counts.delivered, displayed: a.counts.displayed, acknowledged: a.counts.acknowledged },
+      };
+    },
+  };
+}
+
+/** Scenario g: POST /api/audience/preview, timed `samples` times per audience; medians. */
+async function measureReach(api: VarselClient, samples: number, enrolled: number, progress: PhaseEnv['progress']): Promise<ReachFigures> {
+  const administrations = (await api.orgUnits()).filter((u) => u.parent === undefined).map((u) => u.id);
+  const time = async (audience: Audience): Promise<{ ms: number[]; devices: number }> => {
+    const ms: number[] = [];
+    let devices = 0;
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      devices = (await api.previewAudience(audience)).devices;
+      ms.push(performance.now() - t);
+    }
+    return { ms, devices };
+  };
+  const all = await time({ type: 'all' });
+  const units = administrations.length > 0 ? await time({ type: 'units', units: administrations }) : { ms: [], devices: 0 };
+  const r: ReachFigures = { devices: all.devices, samples, allMs: median(all.ms), unitsMs: median(units.ms), unitsDevices: units.devices };
+  progress.line(`reach at ${r.devices} devices (${enrolled} enrolled): all ${r.allMs ?? '-'} ms, ${administrations.length} administrations ${r.unitsMs ?? '-'} ms`);
+  return r;
+}
+
+export function broadcastProblems(what: string, s: BroadcastSummary): string[] {
+  const p: string[] = [];
+  for (const r of s.rounds) {
+    if (r.received < r.expected) p.push(`${what} ${r.warmUp ? 'warm-up round' : `round ${r.round}`}: ${r.expected - r.received} of ${r.expected} agents never received the broadcast`);
+    if (r.duplicates > 0) p.push(`${what} round ${r.round}: ${r.duplicates} duplicate receipts`);
+    const failed = Object.values(r.reportFailures).reduce((a, b) => a + b, 0);
+    if (failed > 0) p.push(`${what} round ${r.round}: ${failed} reports failed (${JSON.stringify(r.reportFailures)})`);
+  }
+  return p;
+}
+
+/** Lost connections other than the ones the storm caused on purpose. */
+function unexpected(all: Record<string, number>, storm: StormFigures | null): Record<string, number> {
+  const out = { ...all };
+  for (const [k, v] of Object.entries(storm?.disconnects ?? {})) out[k] = (out[k] ?? 0) - v;
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v > 0));
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ProcessGroup } from './processes.js';
+import { REPO_ROOT } from './processes.js';
+import { startRedis, type BenchRedis } from './redis.js';
+import { ServerSet, type LaunchSpec } from './server-set.js';
+import { VarselClient } from '../varsel-client.js';
+
+export const VARSEL_MAIN = path.join(REPO_ROOT, 'server/dist/main.js');
+
+/**
+ * Varsel at production shape: a private Redis (infra/redis/redis.conf), `edges` processes of
+ * `node server/dist/main.js --role edge` and `workers` of `--role worker`, each its own OS
+ * process, as in production. The admin password is random per run.
+ */
+export interface VarselCluster {
+  redis: BenchRedis;
+  servers: ServerSet;
+  password: string;
+  /** A logged-in API client per edge (a session is valid on every edge; each edge serves its own). */
+  clients: VarselClient[];
+  stop(): Promise<void>;
+}
+
+// 30 s: sending a siren while 15,000 agents reconnect to the same edge can be slow; a hung server still fails.
+const API_TIMEOUT_MS = 30_000;
+
+export async function startVarselCluster(group: ProcessGroup, o: { edges: number; workers: number; nodeArgs: string[]; signal?: AbortSignal }): Promise<VarselCluster> {
+  if (!existsSync(VARSEL_MAIN)) throw new Error(`${VARSEL_MAIN} is missing: run npm run build first`);
+  const redis = await startRedis(group, 'varsel-redis', o.signal);
+  const password = randomBytes(18).toString('base64url');
+  const env = (extra: Record<string, string>): Record<string, string> => ({
+    NODE_ENV: 'production',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'bench',
+    VARSEL_ADMIN_PASSWORD: password,
+    HOST: '127.0.0.1',
+    ...extra,
+  });
+  const edgeSpec = (_i: number, port: number): LaunchSpec => ({
+    command: process.execPath,
+    args: [...o.nodeArgs, VARSEL_MAIN, '--role', 'edge'],
+    // warn: one line per connection or report would cost the edge more than the work measured.
+    env: env({ PORT: String(port), LOG_LEVEL: 'warn' }),
+    // main.ts prints "is running" on stdout whatever the log level; "listening" at info.
+    ready: ['is running', '"listening"'],
+  });
+  let servers: ServerSet;
+  try {
+    servers = await ServerSet.start(group, {
+      label: 'varsel-',
+      edges: o.edges,
+      backends: o.workers,
+      backendName: 'worker',
+      edgeSpec,
+      // info: the worker logs once per fan-out job ("alert fanned out"), which is cheap and useful.
+      backendSpec: () => Promise.resolve({ command: process.execPath, args: [...o.nodeArgs, VARSEL_MAIN, '--role', 'worker'], env: env({ LOG_LEVEL: 'info' }), ready: ['"worker started"'] }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  const stop = async (): Promise<void> => {
+    await servers.stop();
+    await redis.stop();
+  };
+  try {
+    const clients: VarselClient[] = [];
+    for (const e of servers.edges) clients.push((await VarselClient.login(e.url, 'admin', password, API_TIMEOUT_MS)).client);
+    return { redis, servers, password, clients, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
