@@ -38,6 +38,8 @@ export async function startVarsel(opts: {
   prefix: string;
   role?: ProcessRole;
   env?: Record<string, string>;
+  /** The edge's port; by default a free one. */
+  port?: number;
 }): Promise<TestVarsel> {
   const config = ConfigSchema.parse({
     REDIS_PREFIX: opts.prefix,
@@ -47,11 +49,11 @@ export async function startVarsel(opts: {
   });
   const role = opts.role ?? 'all';
   const app = await createApp({ config, log: createLogger(config, { role }), redisUrl: opts.redisUrl, role });
-  const listen = async (server: Server): Promise<string> => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const listen = async (server: Server, port = 0): Promise<string> => {
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
-  const url = app.httpServer ? await listen(app.httpServer) : '';
+  const url = app.httpServer ? await listen(app.httpServer, opts.port) : '';
   const metricsUrl = app.metricsServer ? `${await listen(app.metricsServer)}/metrics` : `${url}/metrics`;
   const close = (): Promise<void> => app.close();
   return { app, url, metricsUrl, close, [Symbol.asyncDispose]: close };

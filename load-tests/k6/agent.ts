@@ -1,6 +1,6 @@
 /**
  * k6 agent scenario: every VU is one Varsel agent on a bare websocket, speaking Engine.IO 4 /
- * Socket.IO 5 framing (lib/sio-frames.ts) and the agent protocol of docs/protocol.md: the
+ * Socket.IO 5 framing (../src/wire/sio-frames.ts) and the agent protocol of docs/protocol.md: the
  * handshake with device credentials, pong for every ping, delivery and acknowledgement reports
  * with acknowledgements. Run it together with trigger.ts; see README.md.
  *
@@ -11,7 +11,7 @@ import { Counter, Rate, Trend } from 'k6/metrics';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 import { WebSocket } from 'k6/websockets';
 import type { Options } from 'k6/options';
-import { AgentWire, ackTarget, type AgentCredentials, type WireEvent } from './lib/sio-frames.ts';
+import { AgentWire, ackTarget, type AgentCredentials, type WireEvent } from '../src/wire/sio-frames.ts';
 
 interface DevicesFile {
   devices: AgentCredentials[];

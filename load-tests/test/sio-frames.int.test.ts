@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { AgentAlert, AlertView } from '@varsel/shared';
 import { ApiClient, SIREN, TEST_ADMIN_PASSWORD, startVarsel, testPrefix, waitFor } from '../../test-support/varsel.js';
-import { AgentWire, type AgentCredentials, type WireAlert, type WireEvent } from '../k6/lib/sio-frames.js';
+import { AgentWire, type AgentCredentials, type WireAlert, type WireEvent } from '../src/wire/sio-frames.js';
 import { enrollFleet } from '../src/enroll-devices.js';
 
 // Compile-time contract check: the server's AgentAlert carries every field k6's WireAlert reads.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentWire, PONG, ackTarget, decodeFrame, encodeAck, encodeConnect, encodeEvent, type WireAlert, type WireEvent } from '../k6/lib/sio-frames.js';
+import { AgentWire, PONG, ackTarget, decodeFrame, encodeAck, encodeConnect, encodeEvent, type WireAlert, type WireEvent } from '../src/wire/sio-frames.js';
 
 const OPEN = '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
 const creds = { deviceId: '7b0f1c2e-0000-4000-8000-000000000001', deviceSecret: 's'.repeat(43) };

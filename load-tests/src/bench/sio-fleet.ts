@@ -1,160 +1,270 @@
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import type { AckResult, AgentAlert, ReportedState } from '@varsel/shared';
-import type { AgentSocket } from '../sim-agent.js';
-import { refusalReason } from '../sim-agent.js';
+import { policyOf } from '@varsel/shared';
+import { AgentWire, ackTarget, type ReportState, type WireEvent } from '../wire/sio-frames.js';
+import { WsClient, type WsTarget } from '../wire/ws-client.js';
 import { now, type ConnectResult, type ConnectSioCommand, type WorkerStatus } from './agent-protocol.js';
 import { AlertTracker } from './alert-tracker.js';
+import { SocketIoBackoff } from './sio-backoff.js';
+
+/** Engine.IO 4 over a plain websocket, as socket.io-client with `transports: ['websocket']` asks for it. */
+const ENGINE_PATH = '/socket.io/?EIO=4&transport=websocket';
+// 1 s: how often report timeouts and lost heartbeats are looked for.
+const SWEEP_MS = 1000;
+
+/** How one connection attempt of connectAll ended: `ok`, a refusal (`40103 DEVICE_AUTH_FAILED`) or `timeout`. */
+type Outcome = string;
+
+/** One simulated agent's connection state; the fleet keeps 15,000 of these per process. */
+interface Agent {
+  readonly i: number;
+  readonly target: WsTarget;
+  readonly localAddress: string;
+  readonly wire: AgentWire;
+  ws: WsClient | null;
+  /** Socket.IO CONNECT acknowledged (socket.io-client's `connect`). */
+  connected: boolean;
+  /** No more reconnecting: refused with policy `stop`, or closed by the harness. */
+  stopped: boolean;
+  backoff: SocketIoBackoff;
+  retry: NodeJS.Timeout | null;
+  /** Why the fleet closed this connection itself (lost heartbeat, server disconnect, refusal). */
+  closeWhy: string | null;
+  /** When the last Engine.IO ping (or the open) arrived; the server's heartbeat. */
+  lastPingAt: number;
+  pingDeadlineMs: number;
+  /** connectAll waits on this for the first attempt. */
+  settle: ((outcome: Outcome) => void) | null;
+}
 
 /**
- * The socket.io agents of one harness process: real socket.io-client sockets that speak the agent
- * protocol (docs/protocol.md) as the PC agent does, minus the person. Each sends its cursor in the
- * handshake, deduplicates by alert id, reports `delivered` at once and `acknowledged` as soon as
- * the server confirmed `delivered`, and reconnects by itself with the protocol's backoff (1 s
- * doubling up to 30 s, ±50 %), which is what a reconnect storm is made of. The same agents serve
- * the bare socket.io server, which ignores the handshake and confirms every report at once.
+ * The socket.io agents of one harness process. Each speaks the agent protocol (docs/protocol.md)
+ * as the PC agent does, minus the person, on the same wire as socket.io-client with
+ * `transports: ['websocket']`: Engine.IO 4 over a websocket, the Socket.IO CONNECT with the
+ * device's credentials and cursor, pong for every ping, and `alert:report` events with
+ * acknowledgements (the framing of ../wire/sio-frames.ts, which the k6 scripts speak too). Each
+ * deduplicates by alert id, reports `delivered` at once and `acknowledged` as soon as the server
+ * confirmed `delivered`, and reconnects by itself with socket.io-client's backoff (1 s doubling up
+ * to 30 s, ±50 %), which is what a reconnect storm is made of.
+ *
+ * Lean on purpose: a harness process must hold 15,000 connections and still read every frame
+ * the moment it arrives, on a machine whose two cores it shares with the servers it measures, so
+ * per connection it keeps a socket and this record, not a socket.io-client stack. The same agents
+ * serve the bare socket.io server, which ignores the handshake and confirms every report at once.
  */
 export class SioFleet {
   readonly tracker: AlertTracker;
-  private readonly sockets: AgentSocket[];
-  private readonly cursors: Float64Array;
-  private readonly up: Uint8Array;
+  private readonly agents: Agent[];
   private connected = 0;
   private readonly disconnects: Record<string, number> = {};
-  /** Failed connection attempts (socket.io retries them) by message: "timeout", "websocket error", … */
+  /** Failed connection attempts by reason ("ECONNREFUSED", "timeout", …); they are retried. */
   private readonly connectErrors: Record<string, number> = {};
   private disconnectedAt: Float64Array;
   private reconnectedAt: Float64Array;
   private marked = false;
   private closed = false;
+  /** Agents with a new alert to report, reported together on the next turn of the event loop. */
+  private toReport: { agent: Agent; alertId: string }[] = [];
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly cmd: ConnectSioCommand) {
     const n = cmd.agents.length;
     this.tracker = new AlertTracker(n);
-    this.cursors = new Float64Array(n);
-    this.up = new Uint8Array(n);
     this.disconnectedAt = new Float64Array(n).fill(Number.NaN);
     this.reconnectedAt = new Float64Array(n).fill(Number.NaN);
-    this.sockets = cmd.agents.map((spec, i) => this.createSocket(spec.url, spec.deviceId, spec.secret, i));
+    const targets = new Map<string, WsTarget>();
+    this.agents = cmd.agents.map((spec, i) => {
+      let target = targets.get(spec.url);
+      if (!target) {
+        const u = new URL(spec.url);
+        target = { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), path: ENGINE_PATH };
+        targets.set(spec.url, target);
+      }
+      return {
+        i,
+        target,
+        localAddress: cmd.localAddresses[i % cmd.localAddresses.length] ?? '127.0.0.1',
+        wire: new AgentWire({ deviceId: spec.deviceId, deviceSecret: spec.secret }, { protocol: cmd.protocol }),
+        ws: null,
+        connected: false,
+        stopped: false,
+        backoff: new SocketIoBackoff(),
+        retry: null,
+        closeWhy: null,
+        lastPingAt: 0,
+        pingDeadlineMs: Number.POSITIVE_INFINITY,
+        settle: null,
+      };
+    });
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
   }
 
-  private createSocket(url: string, deviceId: string, secret: string, i: number): AgentSocket {
-    // localAddress is passed through engine.io-client to ws, but socket.io-client's types omit it.
-    const options: Partial<ManagerOptions & SocketOptions> & { localAddress: string } = {
-      transports: ['websocket'],
-      forceNew: true,
-      autoConnect: false,
-      reconnection: true,
-      // docs/protocol.md §8: 1 s doubling up to 30 s, ±50 %.
-      reconnectionDelay: 1000,
-      reconnectionDelayMax: 30_000,
-      randomizationFactor: 0.5,
-      timeout: this.cmd.connectTimeoutMs,
-      localAddress: this.cmd.localAddresses[i % this.cmd.localAddresses.length] ?? '127.0.0.1',
-      auth: (cb) => cb({ deviceId, secret, protocol: this.cmd.protocol, cursor: this.cursors[i] ?? 0 }),
-    };
-    const socket: AgentSocket = io(url, options);
-    socket.on('connect', () => {
-      if (this.up[i] === 0) {
-        this.up[i] = 1;
-        this.connected++;
-      }
-      if (this.marked && Number.isNaN(this.reconnectedAt[i])) this.reconnectedAt[i] = now();
-    });
-    socket.on('disconnect', (reason) => {
-      if (this.up[i] === 1) {
-        this.up[i] = 0;
-        this.connected--;
-      }
-      if (this.closed || reason === 'io client disconnect') return;
-      this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;
-      if (this.marked && Number.isNaN(this.disconnectedAt[i])) this.disconnectedAt[i] = now();
-    });
-    socket.on('connect_error', (err) => {
-      const key = `connect_error ${err.message}`;
-      this.connectErrors[key] = (this.connectErrors[key] ?? 0) + 1;
-    });
-    socket.on('session:ended', ({ reason }) => {
-      this.disconnects[`session:ended ${reason}`] = (this.disconnects[`session:ended ${reason}`] ?? 0) + 1;
-    });
-    socket.on('alert:created', (alert: AgentAlert) => this.onAlert(socket, i, alert));
-    return socket;
+  private open(a: Agent): void {
+    a.retry = null;
+    if (a.stopped || this.closed) return;
+    a.ws = new WsClient(
+      { ...a.target, localAddress: a.localAddress, openTimeoutMs: this.cmd.connectTimeoutMs },
+      {
+        open: () => {
+          a.lastPingAt = now();
+        },
+        text: (text) => this.onText(a, text),
+        closed: (reason, wasOpen) => this.onClosed(a, reason, wasOpen),
+      },
+    );
   }
 
-  private onAlert(socket: AgentSocket, i: number, alert: AgentAlert): void {
+  private onText(a: Agent, text: string): void {
     const at = now();
-    if (alert.seq > (this.cursors[i] ?? 0)) this.cursors[i] = alert.seq;
-    if (!this.tracker.receive(alert.id, i, at)) return;
-    // Report on the next turn of the event loop: the other agents whose frame is already waiting
-    // in this poll phase get their receipt time first, so our own sends do not inflate them.
-    setImmediate(() => this.report(socket, i, alert.id));
+    if (text === '2') a.lastPingAt = at;
+    const { send, events } = a.wire.receive(text, at);
+    for (const f of send) a.ws?.send(f);
+    for (const e of events) this.onEvent(a, e, at);
   }
 
-  private report(socket: AgentSocket, i: number, alertId: string): void {
-    this.send(socket, alertId, 'delivered', () => {
-      this.tracker.ackSent(alertId, i, now());
-      this.send(socket, alertId, 'acknowledged', () => this.tracker.ackConfirmed(alertId, i, now()));
-    });
+  private onEvent(a: Agent, e: WireEvent, at: number): void {
+    switch (e.type) {
+      case 'open':
+        a.pingDeadlineMs = e.pingIntervalMs + e.pingTimeoutMs;
+        a.backoff.reset();
+        break;
+      case 'connected':
+        if (!a.connected) {
+          a.connected = true;
+          this.connected++;
+        }
+        if (this.marked && Number.isNaN(this.reconnectedAt[a.i])) this.reconnectedAt[a.i] = at;
+        a.settle?.('ok');
+        break;
+      case 'refused':
+        // A refusal's policy decides (docs/protocol.md §3); socket.io-client does not retry a refused CONNECT either.
+        this.connectErrors[`refused ${e.code} ${e.reason}`] = (this.connectErrors[`refused ${e.code} ${e.reason}`] ?? 0) + 1;
+        if (policyOf(e.reason) === 'stop') a.stopped = true;
+        a.settle?.(`${e.code} ${e.reason}`);
+        this.closeConnection(a, 'refused');
+        break;
+      case 'alert':
+        if (!this.tracker.receive(e.alert.id, a.i, at)) return;
+        // Reported on the next turn of the event loop: the frames of other agents already read in
+        // this poll phase get their receipt time first, so our own sends do not inflate them.
+        if (this.toReport.length === 0) setImmediate(() => this.reportAll());
+        this.toReport.push({ agent: a, alertId: ackTarget(e.alert) });
+        break;
+      case 'report-answered':
+        if (!e.ack.ok) this.tracker.reportFailed(e.alertId, `${e.state} ${e.ack.error.code}`);
+        else if (e.state === 'delivered') {
+          this.tracker.ackSent(e.alertId, a.i, now());
+          this.report(a, e.alertId, 'acknowledged');
+        } else if (e.state === 'acknowledged') this.tracker.ackConfirmed(e.alertId, a.i, at);
+        break;
+      case 'ended':
+        this.count(this.disconnects, `session:ended ${e.reason}`);
+        if (policyOf(e.reason) === 'stop') a.stopped = true;
+        break;
+      case 'disconnected':
+        // The server ended the session (Socket.IO DISCONNECT or Engine.IO close): socket.io-client
+        // calls that "io server disconnect"; the agent reconnects unless a policy said stop.
+        this.closeConnection(a, 'io server disconnect');
+        break;
+      case 'synced':
+      case 'repeat':
+        break;
+      case 'unexpected':
+        this.count(this.disconnects, `unexpected frame: ${e.why}`);
+        break;
+    }
   }
 
-  private send(socket: AgentSocket, alertId: string, state: ReportedState, onOk: () => void): void {
-    socket.timeout(this.cmd.reportTimeoutMs).emit('alert:report', { alertId, state }, (err: Error | null, res: AckResult<{ recorded: boolean }>) => {
-      if (err) this.tracker.reportFailed(alertId, `${state} timeout`);
-      else if (!res.ok) this.tracker.reportFailed(alertId, `${state} ${res.error.code}`);
-      else onOk();
-    });
+  private closeConnection(a: Agent, why: string): void {
+    a.closeWhy = why;
+    a.ws?.close();
+  }
+
+  private onClosed(a: Agent, reason: string, wasOpen: boolean): void {
+    a.ws = null;
+    const why = a.closeWhy ?? (wasOpen ? reason : `connect ${reason}`);
+    a.closeWhy = null;
+    if (a.connected) {
+      a.connected = false;
+      this.connected--;
+      if (!this.closed) {
+        this.count(this.disconnects, why);
+        if (this.marked && Number.isNaN(this.disconnectedAt[a.i])) this.disconnectedAt[a.i] = now();
+      }
+    } else if (!this.closed && !a.stopped && why !== 'refused') {
+      // A failed attempt: the agent tries again after its backoff.
+      this.count(this.connectErrors, why);
+    }
+    if (a.stopped || this.closed) return;
+    a.retry = setTimeout(() => this.open(a), a.backoff.duration());
+  }
+
+  private reportAll(): void {
+    const batch = this.toReport;
+    this.toReport = [];
+    for (const r of batch) this.report(r.agent, r.alertId, 'delivered');
+  }
+
+  private report(a: Agent, alertId: string, state: ReportState): void {
+    if (!a.ws?.send(a.wire.report(alertId, state, now()))) this.tracker.reportFailed(alertId, `${state} not connected`);
+  }
+
+  /** Report timeouts (the PC agent's 10 s) and lost heartbeats (socket.io-client's ping timeout). */
+  private sweep(): void {
+    const t = now();
+    for (const a of this.agents) {
+      if (a.wire.unanswered > 0) for (const r of a.wire.takeTimedOut(t, this.cmd.reportTimeoutMs)) this.tracker.reportFailed(r.alertId, `${r.state} timeout`);
+      if (a.connected && t - a.lastPingAt > a.pingDeadlineMs) this.closeConnection(a, 'ping timeout');
+    }
+  }
+
+  private count(m: Record<string, number>, key: string): void {
+    m[key] = (m[key] ?? 0) + 1;
   }
 
   /**
    * Connects every agent, at most `concurrency` at once. An attempt ends when the handshake is
    * accepted, refused (no retry: a refusal's policy is final here), or after connectTimeoutMs of
-   * socket.io's own retries; a timed-out socket is closed so it stops trying.
+   * retries; a timed-out agent is stopped so it stops trying.
    */
   async connectAll(): Promise<ConnectResult> {
     const failed: Record<string, number> = {};
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < this.sockets.length && !this.closed) {
-        const i = next++;
-        const outcome = await this.connectOne(this.sockets[i] as AgentSocket);
+      while (next < this.agents.length && !this.closed) {
+        const outcome = await this.connectOne(this.agents[next++] as Agent);
         if (outcome !== 'ok') failed[outcome] = (failed[outcome] ?? 0) + 1;
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.cmd.concurrency, this.sockets.length)) }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.cmd.concurrency, this.agents.length)) }, lane));
     return { connected: this.connected, failed };
   }
 
-  private connectOne(socket: AgentSocket): Promise<string> {
+  private connectOne(a: Agent): Promise<Outcome> {
     return new Promise((resolve) => {
-      const finish = (outcome: string): void => {
+      const timer = setTimeout(() => {
+        a.stopped = true;
+        if (a.retry) clearTimeout(a.retry);
+        a.ws?.close();
+        settle('timeout');
+      }, this.cmd.connectTimeoutMs);
+      const settle = (outcome: Outcome): void => {
         clearTimeout(timer);
-        socket.off('connect', onConnect);
-        socket.off('connect_error', onError);
+        a.settle = null;
         resolve(outcome);
       };
-      const onConnect = (): void => finish('ok');
-      // A refusal by the server carries err.data; a transport error is retried by socket.io itself.
-      const onError = (err: Error): void => {
-        if ((err as Error & { data?: unknown }).data !== undefined) finish(refusalReason(err));
-      };
-      const timer = setTimeout(() => {
-        socket.disconnect();
-        finish('timeout');
-      }, this.cmd.connectTimeoutMs);
-      socket.on('connect', onConnect);
-      socket.on('connect_error', onError);
-      socket.connect();
+      a.settle = settle;
+      this.open(a);
     });
   }
 
   mark(): void {
     this.marked = true;
-    this.disconnectedAt = new Float64Array(this.sockets.length).fill(Number.NaN);
-    this.reconnectedAt = new Float64Array(this.sockets.length).fill(Number.NaN);
+    this.disconnectedAt = new Float64Array(this.agents.length).fill(Number.NaN);
+    this.reconnectedAt = new Float64Array(this.agents.length).fill(Number.NaN);
   }
 
   status(): Omit<WorkerStatus, 'rssKiB'> {
     return {
-      agents: this.sockets.length,
+      agents: this.agents.length,
       connected: this.connected,
       disconnects: { ...this.disconnects },
       connectErrors: { ...this.connectErrors },
@@ -165,9 +275,11 @@ export class SioFleet {
 
   close(): void {
     this.closed = true;
-    for (const s of this.sockets) {
-      s.disconnect();
-      s.removeAllListeners();
+    clearInterval(this.sweeper);
+    for (const a of this.agents) {
+      a.stopped = true;
+      if (a.retry) clearTimeout(a.retry);
+      a.ws?.close();
     }
     this.connected = 0;
   }
