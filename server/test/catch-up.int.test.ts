@@ -82,6 +82,9 @@ describe('nothing lost: catch-up, cancellation and acknowledgement order', () =>
     const sent = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF'] } });
     const upd = await admin.request<AlertView>('POST', `/api/alerts/${sent.body.id}/updates`, { content: { da: { title: 'Opdatering', body: 'Mødested flyttet til Kongens Nytorv.' } } });
     expect(upd.status).toBe(201);
+    // Missed both: connect only once both went out (an update fanned out after the agent joined
+    // would arrive live, before the replay of its original).
+    await waitFor('both fan-outs', async () => (await view(sent.body.id)).fanout.state === 'done' && (await view(upd.body.id)).fanout.state === 'done');
     const agent = new SimAgent(v.url, device!, { autoAck: false });
     agents.push(agent);
     await waitFor('the replay', () => agent.syncs >= 1);

@@ -20,27 +20,39 @@ export interface FanoutDeps {
 }
 
 /**
- * One fan-out job per message (alert, update or cancellation): fix the audience (the expected
- * device set, once), emit the message once to the audience's rooms through the adapter, mark it
- * done. A retried job emits again, which agents absorb by deduplicating on the id (at least once).
+ * One fan-out job per message (alert, update or cancellation): emit the message once to the
+ * audience's rooms through the adapter, then fix the audience (the expected device set, once) and
+ * mark it done. A retried job emits again, which agents absorb by deduplicating on the id (at
+ * least once).
  */
 export async function runFanout(d: FanoutDeps, alertId: string, faultDelayMs = 0): Promise<{ targeted: number; rooms: number }> {
-  const alert = await d.alerts.get(alertId);
+  const [alert, storedUnits] = await Promise.all([d.alerts.get(alertId), d.alerts.units(alertId)]);
   if (!alert) throw new UnrecoverableError(`alert ${alertId} does not exist`);
-  const units = (await d.alerts.units(alertId)) ?? 'all';
-  const targeted = await d.alerts.startFanout(alert.id, d.devices.audienceSetKeys(units));
+  const units = storedUnits ?? 'all';
+  const setKeys = d.devices.audienceSetKeys(units);
   const originalId = alert.references ?? alert.id;
   const thread = await d.alerts.threadState(originalId);
   // An expired thread is never sent again (a job retried after expiry must not revive it).
   if (thread.status === 'expired') {
+    const targeted = await d.alerts.fixAudience(alert.id, setKeys);
     await d.alerts.markFanoutDone(alert.id);
     return { targeted, rooms: 0 };
   }
-  if (faultDelayMs > 0) await new Promise((r) => setTimeout(r, faultDelayMs));
+  if (faultDelayMs > 0) {
+    d.log.warn({ alertId, ms: faultDelayMs }, 'fault injection: holding the fan-out before its broadcast');
+    await new Promise((r) => setTimeout(r, faultDelayMs));
+  }
   const agentRooms = audienceRooms(units);
   d.broadcaster.alertToAgents(agentRooms, alert);
-  // The adapter publishes on the same Redis connection as the store, so this write is ordered after
-  // the broadcast: "done" is never recorded for an alert whose broadcast did not reach Redis.
+  // The adapter publishes on the store's Redis connection, so this write is answered only after
+  // Redis took the broadcast and answered the edges' blocked reads with it; the union below is
+  // sent after that answer.
+  await d.alerts.markBroadcast(alert.id);
+  // Fixing the audience only now keeps its union of up to 50,000 device ids (tens of ms of Redis
+  // time) out of the siren's path. Reports that arrive before the fan-out is done are written
+  // again a little later (RECORD_REPORTS answers them "not yet"); "done" is recorded last, so it
+  // still means broadcast and audience fixed.
+  const targeted = await d.alerts.fixAudience(alert.id, setKeys);
   await d.alerts.markFanoutDone(alert.id);
   if (alert.msgType === 'cancel') await d.delivery.markFinal(originalId, 'cancelled');
   if (alert.msgType === 'alert' && alert.kind === 'siren' && alert.repeatMinutes) {

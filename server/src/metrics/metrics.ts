@@ -31,7 +31,7 @@ const FANOUT_JOB_RESULTS: readonly FanoutJobResult[] = ['completed', 'retried', 
 const FANOUT_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // Up to ACK_BATCH_MAX's ceiling of 10,000.
 const BATCH_SIZE_BUCKETS = [1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
-// One pipelined round trip: sub-millisecond on loopback, tens of ms on a loaded Redis.
+// One round trip: sub-millisecond on loopback, tens of ms on a loaded Redis.
 const BATCH_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 /** 1 s: a scrape must never hang on Redis (Prometheus' default scrape timeout is 10 s). */
 export const QUEUE_SCRAPE_TIMEOUT_MS = 1000;
@@ -109,7 +109,7 @@ export class Metrics {
     });
     this.reportBatchSeconds = new Histogram({
       name: 'varsel_report_batch_duration_seconds',
-      help: 'Time to write one batch of reports to Redis (one pipelined round trip)',
+      help: 'Time to write one batch of reports to Redis (one round trip: a script call per alert)',
       buckets: BATCH_BUCKETS_S,
       registers,
     });

@@ -2,8 +2,8 @@ import type { Alert } from '@varsel/shared';
 import type { AlertStore, LiveThread } from '../store/alert-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 
-/** 2: DELIVERY_STATES rank of `delivered`. */
-const DELIVERED = 2;
+// 5 tries: each one fails only when a message was stored during it; alerts are sent by people.
+const MAX_TRIES = 5;
 
 /**
  * What an agent missed. Replays, in sequence order, every message of a live thread of the
@@ -15,10 +15,10 @@ const DELIVERED = 2;
  */
 export class Replay {
   /**
-   * The live threads, kept while no message has been stored since they were read: a reconnect
-   * storm of thousands of agents costs one cheap count per agent, not a read of every thread.
-   * The count is written in the same MULTI as each message, so the cache is never stale; threads
-   * that expire meanwhile are filtered by time in missed().
+   * The live threads as they were when `messages` messages had been stored. A reconnect storm of
+   * thousands of agents costs each one a cheap count, sent together with its checks, instead of a
+   * read of every thread: the count is written in the same MULTI as each message, so an unchanged
+   * count proves the snapshot complete. Threads that expire meanwhile are filtered by time.
    */
   private cache: { messages: number; threads: Promise<LiveThread[]> } | undefined;
 
@@ -27,39 +27,52 @@ export class Replay {
     private readonly delivery: DeliveryStore,
   ) {}
 
-  private async liveThreads(): Promise<LiveThread[]> {
-    const messages = await this.alerts.messageCount();
+  private snapshot(messages: number): { messages: number; threads: Promise<LiveThread[]> } {
     if (this.cache?.messages !== messages) {
+      // Read after the count: the threads hold at least every message counted.
       const threads = this.alerts.liveThreads();
-      this.cache = { messages, threads };
-      threads.catch(() => (this.cache = undefined));
+      const snap = { messages, threads };
+      this.cache = snap;
+      threads.catch(() => {
+        if (this.cache === snap) this.cache = undefined;
+      });
     }
-    return this.cache.threads;
+    return this.cache;
   }
 
+  /**
+   * Call after the socket joined its rooms: every message stored after the count read here is
+   * broadcast after it, so it arrives live. One round trip when the snapshot is current.
+   */
   async missed(deviceId: string, orgUnit: string, cursor: number): Promise<Alert[]> {
-    const now = Date.now();
-    const candidates: Alert[] = [];
-    for (const t of await this.liveThreads()) {
-      if (t.expiresAtMs <= now) continue;
-      if (t.units !== 'all' && !t.units.includes(orgUnit)) continue;
-      if (t.status === 'active') candidates.push(t.original, ...t.messages);
-      else if (t.status === 'cancelled' || t.status === 'allclear') {
-        const closing = t.messages.at(-1);
-        if (closing) candidates.push(closing);
-      }
+    let snap = this.cache ?? this.snapshot(await this.alerts.messageCount());
+    for (let tries = 1; ; tries++) {
+      const now = Date.now();
+      const candidates = candidatesOf(await snap.threads, orgUnit, now);
+      const [messages, ...replay] = await Promise.all([
+        this.alerts.messageCount(),
+        ...candidates.map((c) => this.delivery.replayCheck(c.id, deviceId, c.seq > cursor, now)),
+      ]);
+      if (messages === snap.messages) return candidates.filter((_, i) => replay[i]).sort((a, b) => a.seq - b.seq);
+      // A message was stored since the snapshot: read the threads again. The checks made are
+      // idempotent (a replayed alert is recorded as sent once), so repeating them is harmless.
+      if (tries >= MAX_TRIES) throw new Error(`the live threads changed during ${MAX_TRIES} replay checks in a row`);
+      snap = this.snapshot(messages);
     }
-    if (candidates.length === 0) return [];
-    const ranks = await this.delivery.ranks(
-      candidates.map((c) => c.id),
-      deviceId,
-    );
-    const missed = candidates.filter((c, i) => c.seq > cursor || (ranks[i] ?? 0) < DELIVERED).sort((a, b) => a.seq - b.seq);
-    await this.delivery.markSent(
-      missed.map((m) => m.id),
-      deviceId,
-      now,
-    );
-    return missed;
   }
+}
+
+/** The messages of the live threads that a device of `orgUnit` may need, before its own state is checked. */
+function candidatesOf(threads: readonly LiveThread[], orgUnit: string, now: number): Alert[] {
+  const out: Alert[] = [];
+  for (const t of threads) {
+    if (t.expiresAtMs <= now) continue;
+    if (t.units !== 'all' && !t.units.includes(orgUnit)) continue;
+    if (t.status === 'active') out.push(t.original, ...t.messages);
+    else if (t.status === 'cancelled' || t.status === 'allclear') {
+      const closing = t.messages.at(-1);
+      if (closing) out.push(closing);
+    }
+  }
+  return out;
 }

@@ -230,9 +230,14 @@ export class AlertStore {
   }
 
   /** Fixes the audience of an alert once (idempotent across job retries); returns targeted. */
-  async startFanout(id: string, deviceSetKeys: string[]): Promise<number> {
+  async fixAudience(id: string, deviceSetKeys: string[], now = Date.now()): Promise<number> {
     const keys = [this.keys.alertExpected(id), this.keys.alertStats(id), ...deviceSetKeys];
-    return this.redis.varselStartFanout(keys.length, ...keys);
+    return this.redis.varselStartFanout(keys.length, ...keys, now);
+  }
+
+  /** Records when the broadcast was handed to the adapter; on the adapter's connection, so it is answered after the broadcast reached Redis. */
+  async markBroadcast(id: string, now = new Date()): Promise<void> {
+    await this.redis.hset(this.keys.alertStats(id), 'broadcastAt', now.toISOString());
   }
 
   async fanoutState(id: string): Promise<'queued' | 'done' | undefined> {
@@ -299,10 +304,10 @@ export function throwOnMultiError(res: [Error | null, unknown][] | null): unknow
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    varselRecordReport(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, deviceId: string, rank: number, nowMs: number): Result<number, Context>;
-    varselMarkSent(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, deviceId: string, nowMs: number): Result<number, Context>;
+    varselRecordReports(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, nowMs: number, ...deviceAndRank: (string | number)[]): Result<number[], Context>;
+    varselReplayCheck(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, deviceId: string, newer: 0 | 1, nowMs: number): Result<number, Context>;
     varselMarkFinal(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, rank: number, cursor: string, count: number, nowMs: number): Result<[string, number], Context>;
-    varselStartFanout(numKeys: number, ...keys: string[]): Result<number, Context>;
+    varselStartFanout(numKeys: number, ...keysThenNow: (string | number)[]): Result<number, Context>;
     varselCloseThread(statsKey: string, status: string): Result<number, Context>;
     varselConsumeEnrollmentToken(tokenKey: string, nowMs: number, deviceHasOrgUnit: '0' | '1', uses: number): Result<string[] | null | -1, Context>;
   }

@@ -1,8 +1,7 @@
 import { DELIVERY_STATES, type DeliveryState, type DeviceDelivery, type ReportedState } from '@varsel/shared';
 import type { Keys } from './keys.js';
 import type { Redis } from './redis.js';
-import { MARK_FINAL, MARK_SENT, RECORD_REPORT } from './lua.js';
-import { throwOnMultiError } from './alert-store.js';
+import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK } from './lua.js';
 
 export interface Report {
   alertId: string;
@@ -11,6 +10,8 @@ export interface Report {
 }
 /** What became of one report: `recorded` moved the state forward. */
 export type ReportOutcome = 'recorded' | 'unchanged' | 'not-targeted';
+/** A write's result: an outcome, or `not-ready` (the alert's fan-out is not done; nothing changed, write it again later). */
+export type WriteResult = ReportOutcome | 'not-ready';
 
 
 /** 1,000 devices per Lua call: a 50,000-device audience is finalised in 50 short steps. */
@@ -26,8 +27,8 @@ export class DeliveryStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('varselRecordReport', { numberOfKeys: 4, lua: RECORD_REPORT });
-    redis.defineCommand('varselMarkSent', { numberOfKeys: 4, lua: MARK_SENT });
+    redis.defineCommand('varselRecordReports', { numberOfKeys: 4, lua: RECORD_REPORTS });
+    redis.defineCommand('varselReplayCheck', { numberOfKeys: 4, lua: REPLAY_CHECK });
     redis.defineCommand('varselMarkFinal', { numberOfKeys: 4, lua: MARK_FINAL });
   }
 
@@ -36,29 +37,41 @@ export class DeliveryStore {
     return [k.alertExpected(alertId), k.alertDeviceState(alertId), k.alertStats(alertId), k.alertDeviceTimes(alertId)];
   }
 
-  /** Writes a batch of reports in one round trip; outcomes in input order. */
-  async recordReports(reports: readonly Report[], now = Date.now()): Promise<ReportOutcome[]> {
-    if (reports.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const r of reports) pipe.varselRecordReport(...this.stateKeys(r.alertId), r.deviceId, DELIVERY_STATES.indexOf(r.state), now);
-    const res = throwOnMultiError(await pipe.exec());
-    return res.map((v) => (v === -1 ? 'not-targeted' : v === 0 ? 'unchanged' : 'recorded'));
+  /**
+   * Writes a batch of reports: one script call per alert, all sent at once (one round trip);
+   * outcomes in input order.
+   */
+  async recordReports(reports: readonly Report[], now = Date.now()): Promise<WriteResult[]> {
+    const byAlert = new Map<string, number[]>();
+    reports.forEach((r, i) => {
+      const list = byAlert.get(r.alertId);
+      if (list) list.push(i);
+      else byAlert.set(r.alertId, [i]);
+    });
+    const outcomes: WriteResult[] = new Array<WriteResult>(reports.length);
+    await Promise.all(
+      [...byAlert].map(async ([alertId, indexes]) => {
+        const pairs: (string | number)[] = [];
+        for (const i of indexes) {
+          const r = reports[i] as Report;
+          pairs.push(r.deviceId, DELIVERY_STATES.indexOf(r.state));
+        }
+        const res = await this.redis.varselRecordReports(...this.stateKeys(alertId), now, ...pairs);
+        indexes.forEach((i, k) => {
+          const v = res[k];
+          outcomes[i] = v === -2 ? 'not-ready' : v === -1 ? 'not-targeted' : v === 0 ? 'unchanged' : 'recorded';
+        });
+      }),
+    );
+    return outcomes;
   }
 
-  /** One device's rank for each alert (0 when it has none), in one round trip. */
-  async ranks(alertIds: readonly string[], deviceId: string): Promise<number[]> {
-    if (alertIds.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of alertIds) pipe.hget(this.keys.alertDeviceState(id), deviceId);
-    return (throwOnMultiError(await pipe.exec()) as (string | null)[]).map((v) => Number(v ?? 0));
-  }
-
-  /** Records that the given alerts are being replayed to a device (adds it to each audience). */
-  async markSent(alertIds: readonly string[], deviceId: string, now = Date.now()): Promise<void> {
-    if (alertIds.length === 0) return;
-    const pipe = this.redis.pipeline();
-    for (const id of alertIds) pipe.varselMarkSent(...this.stateKeys(id), deviceId, now);
-    throwOnMultiError(await pipe.exec());
+  /**
+   * For a reconnecting device: whether to replay an alert (`newer`: it is newer than the agent's
+   * cursor; otherwise only if the device has not reported it delivered), recording `sent` when it is.
+   */
+  async replayCheck(alertId: string, deviceId: string, newer: boolean, now = Date.now()): Promise<boolean> {
+    return (await this.redis.varselReplayCheck(...this.stateKeys(alertId), deviceId, newer ? 1 : 0, now)) === 1;
   }
 
   /** Moves every device of the alert not yet in a final state to `expired` or `cancelled`; returns how many. */

@@ -3,11 +3,10 @@
  * (as BullMQ's commands/).
  */
 
-/** Shared by the state scripts: append "rank:ms" to a device's timestamps. */
+/** Shared by the state scripts: append "rank:ms" entries (comma-separated) to a device's timestamps. */
 const STAMP = `
-local function stamp(tsKey, dev, rank, now)
+local function stamp(tsKey, dev, entry)
   local prev = redis.call('HGET', tsKey, dev)
-  local entry = rank .. ':' .. now
   if prev then entry = prev .. ',' .. entry end
   redis.call('HSET', tsKey, dev, entry)
 end
@@ -15,48 +14,83 @@ local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'ackno
 `;
 
 /**
- * recordReport: move one device's state for one alert forward, never backwards, and count each
- * progress state the device newly reached. Final states (rank >= 4) never change.
+ * recordReports: a batch of reports for one alert. Each moves one device's state forward, never
+ * backwards, and counts each progress state the device newly reached; final states (rank >= 4)
+ * never change. One call per alert and batch: the counters are incremented once per state, not
+ * once per report, and the edge sends one command instead of one per report. Reports that arrive
+ * after the broadcast but before the fan-out job fixed the audience and finished (its `state` is
+ * not yet `done`) change nothing and come back as -2, to be written again a little later.
  *   KEYS[1] alertExpected(id)     SET of device ids in the audience
  *   KEYS[2] alertDeviceState(id)  HASH device id -> rank
  *   KEYS[3] alertStats(id)        HASH counters
  *   KEYS[4] alertDeviceTimes(id)  HASH device id -> "rank:ms,…"
- *   ARGV[1] device id
- *   ARGV[2] new rank: 2 delivered, 3 displayed, 4 acknowledged (DELIVERY_STATES index)
- *   ARGV[3] now, ms
- * Returns -1 when the device is not in the alert's audience (or the alert has not fanned out),
- * 0 when the device was already at or past that state, else the new rank.
+ *   ARGV[1] now, ms
+ *   ARGV[2], ARGV[3], … pairs of device id and new rank: 2 delivered, 3 displayed, 4 acknowledged
+ *           (DELIVERY_STATES index)
+ * Returns one number per pair, in order: -2 when the fan-out is not done yet, -1 when the device
+ * is not in the alert's audience (or there is no such alert), 0 when it was already at or past
+ * that state, else the new rank.
  */
-export const RECORD_REPORT = STAMP + `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return -1 end
-local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-local new = tonumber(ARGV[2])
-if cur >= 4 or new <= cur then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], new)
-local from = cur + 1
-if from < 2 then from = 2 end
-for r = from, new do
-  redis.call('HINCRBY', KEYS[3], names[r], 1)
-  stamp(KEYS[4], ARGV[1], r, ARGV[3])
+export const RECORD_REPORTS = STAMP + `
+local now = ARGV[1]
+local out = {}
+local state = redis.call('HGET', KEYS[3], 'state')
+if state ~= 'done' then
+  -- No state at all: no such alert. Any other: stored, its fan-out not done yet.
+  local res = -2
+  if not state then res = -1 end
+  for i = 2, #ARGV, 2 do out[#out + 1] = res end
+  return out
 end
-return new
+local reached = { 0, 0, 0, 0 }
+for i = 2, #ARGV, 2 do
+  local dev = ARGV[i]
+  local new = tonumber(ARGV[i + 1])
+  local res = 0
+  if redis.call('SISMEMBER', KEYS[1], dev) == 0 then
+    res = -1
+  else
+    local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
+    if cur < 4 and new > cur then
+      redis.call('HSET', KEYS[2], dev, new)
+      local from = cur + 1
+      if from < 2 then from = 2 end
+      local entry = from .. ':' .. now
+      reached[from] = reached[from] + 1
+      for r = from + 1, new do
+        entry = entry .. ',' .. r .. ':' .. now
+        reached[r] = reached[r] + 1
+      end
+      stamp(KEYS[4], dev, entry)
+      res = new
+    end
+  end
+  out[#out + 1] = res
+end
+for r = 2, 4 do
+  if reached[r] > 0 then redis.call('HINCRBY', KEYS[3], names[r], reached[r]) end
+end
+return out
 `;
 
 /**
- * markSent: a device is about to be sent an alert by replay. Adds it to the audience when it is
- * not there yet (a device enrolled after the fan-out), and records `sent` if it had no state.
+ * replayCheck: whether to replay one alert to a reconnecting device, and if so record that it is
+ * being sent. It is replayed when it is newer than the agent's cursor or the device has not
+ * reported it delivered. A replayed alert adds the device to its audience when it is not there
+ * yet (a device enrolled after the fan-out) and records `sent` if the device had no state.
  *   KEYS[1] alertExpected(id)  KEYS[2] alertDeviceState(id)  KEYS[3] alertStats(id)  KEYS[4] alertDeviceTimes(id)
- *   ARGV[1] device id  ARGV[2] now, ms
- * Returns the device's rank before the call.
+ *   ARGV[1] device id  ARGV[2] 1 when the alert is newer than the agent's cursor, else 0  ARGV[3] now, ms
+ * Returns 1 when the alert is to be replayed, else 0.
  */
-export const MARK_SENT = STAMP + `
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[3], 'targeted', 1) end
+export const REPLAY_CHECK = STAMP + `
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if ARGV[2] ~= '1' and cur >= 2 then return 0 end
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[3], 'targeted', 1) end
 if cur == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], 1)
-  stamp(KEYS[4], ARGV[1], 1, ARGV[2])
+  stamp(KEYS[4], ARGV[1], '1:' .. ARGV[3])
 end
-return cur
+return 1
 `;
 
 /**
@@ -74,7 +108,7 @@ for _, dev in ipairs(res[2]) do
   local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
   if cur < 4 then
     redis.call('HSET', KEYS[2], dev, rank)
-    stamp(KEYS[4], dev, rank, ARGV[4])
+    stamp(KEYS[4], dev, rank .. ':' .. ARGV[4])
     changed = changed + 1
   end
 end
@@ -106,19 +140,23 @@ return redis.call('HGETALL', KEYS[1])
 
 /**
  * startFanout: fix an alert's audience once. The first call stores the expected device set as the
- * union of the given sets and records `targeted`; later calls (a retried job) change nothing.
+ * union of the given sets (and of any device replay added before it) and records `targeted` and
+ * `fixedAt`; later calls (a retried job) change nothing. Replay may have created `targeted` early
+ * (a device that reconnected between the store and the fan-out); `fixedAt` alone marks the fix.
  *   KEYS[1] alertExpected(id)   KEYS[2] alertStats(id)   KEYS[3..] the device sets to unite
+ *   ARGV[1] now, ms
  * Returns the number of devices targeted.
  */
 export const START_FANOUT = `
-local t = redis.call('HGET', KEYS[2], 'targeted')
-if t then return tonumber(t) end
-local n = 0
+if redis.call('HEXISTS', KEYS[2], 'fixedAt') == 1 then return tonumber(redis.call('HGET', KEYS[2], 'targeted') or '0') end
+local n
 if #KEYS > 2 then
-  local sources = {}
+  local sources = { KEYS[1] }
   for i = 3, #KEYS do sources[#sources + 1] = KEYS[i] end
   n = redis.call('SUNIONSTORE', KEYS[1], unpack(sources))
+else
+  n = redis.call('SCARD', KEYS[1])
 end
-redis.call('HSET', KEYS[2], 'targeted', n)
+redis.call('HSET', KEYS[2], 'targeted', n, 'fixedAt', ARGV[1])
 return n
 `;

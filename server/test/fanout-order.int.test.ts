@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AlertView } from '@varsel/shared';
+import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
+
+describe('an alert that agents get before its fan-out is done', () => {
+  const prefix = testPrefix();
+  let v: TestVarsel;
+  let worker: TestVarsel | undefined;
+  let admin: ApiClient;
+  const agents: TestAgent[] = [];
+  // An edge alone: alerts are stored and queued, and nothing fans them out until a worker starts.
+  beforeAll(async () => {
+    v = await startVarsel({ redisUrl: inject('redisUrl'), prefix, role: 'edge' });
+    admin = await ApiClient.login(v.url);
+  });
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await worker?.close();
+    await v.close();
+  });
+  const view = async (id: string): Promise<AlertView> => (await admin.request<AlertView>('GET', `/api/alerts/${id}`)).body;
+
+  it('counts the whole audience when an agent got the alert by replay before the fan-out, and holds its report until the fan-out is done', async () => {
+    const [early, late, offline] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF'), 3);
+    const live = new TestAgent(v.url, early!);
+    agents.push(live);
+    await live.connected();
+
+    const sent = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF'] } });
+    expect(sent.status).toBe(201);
+    const id = sent.body.id;
+    // Connects before the fan-out: the alert is stored, so replay sends it at once.
+    const replayed = new TestAgent(v.url, late!);
+    agents.push(replayed);
+    await waitFor('the replay', () => replayed.received.some((a) => a.id === id));
+    expect((await view(id)).fanout.state).toBe('queued');
+
+    // Its report arrives before the audience is fixed: the edge writes it once the fan-out is done.
+    const reported = replayed.report(id, 'delivered');
+    await new Promise((r) => setTimeout(r, 300));
+    worker = await startVarsel({ redisUrl: inject('redisUrl'), prefix, role: 'worker' });
+    await waitFor('the live broadcast', () => live.received.some((a) => a.id === id));
+    const answer = await reported;
+    const after = await view(id);
+    expect(answer).toEqual({ ok: true, data: { recorded: true } });
+    expect(after.fanout.state).toBe('done');
+    // Every device of the unit is targeted, the offline one and the replayed one included.
+    expect(after.counts).toMatchObject({ targeted: 3, delivered: 1 });
+
+    expect(await live.report(id, 'acknowledged')).toEqual({ ok: true, data: { recorded: true } });
+    const devices = (await admin.request<{ deviceId: string; state: string }[]>('GET', `/api/alerts/${id}/devices`)).body;
+    expect(Object.fromEntries(devices.map((d) => [d.deviceId, d.state]))).toEqual({
+      [early!.deviceId]: 'acknowledged',
+      [late!.deviceId]: 'delivered',
+      [offline!.deviceId]: 'pending',
+    });
+  });
+});
