@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { AlertCounts } from '@varsel/shared';
 import type { Logger } from '../log.js';
 import type { Redis } from '../store/redis.js';
 import type { AlertStore } from '../store/alert-store.js';
@@ -51,17 +52,32 @@ export async function expireThread(d: LifecycleDeps, alertId: string, now = Date
   return { expired };
 }
 
-/** Sounds an active siren again on every device that has not acknowledged; schedules the next time. */
-export async function repeatSiren(d: LifecycleDeps, alertId: string, n: number): Promise<'repeated' | 'finished'> {
+// 10,000 devices: one adapter message of about 0.4 MB of room names. With more still to
+// acknowledge, one broadcast to the audience is cheaper than naming each device.
+export const REPEAT_ADDRESSED_MAX = 10_000;
+
+/** Whether a repeat is addressed device by device (true) or broadcast to the audience. */
+export function repeatAddressed(counts: Pick<AlertCounts, 'targeted' | 'acknowledged'>, addressedMax: number): boolean {
+  return counts.targeted - counts.acknowledged <= addressedMax;
+}
+
+/**
+ * Sounds an active siren again on every device that has not acknowledged; schedules the next
+ * time. While at most `addressedMax` have not acknowledged, the repeat is addressed to their
+ * device rooms, so the tens of thousands who did are not sent it every few minutes (a fleet with
+ * devices switched off never reaches 100 %). Above that, one broadcast to the audience; agents
+ * that acknowledged (or never had the siren) ignore it.
+ */
+export async function repeatSiren(d: LifecycleDeps, alertId: string, n: number, addressedMax = REPEAT_ADDRESSED_MAX): Promise<'repeated' | 'finished'> {
   const alert = await d.alerts.get(alertId);
   if (!alert) throw new UnrecoverableError(`alert ${alertId} does not exist`);
   const state = await d.alerts.threadState(alertId);
   const counts = await d.alerts.counts(alertId);
   if (state.status !== 'active' || !alert.repeatMinutes) return 'finished';
   if (counts.targeted > 0 && counts.acknowledged >= counts.targeted) return 'finished';
-  // One broadcast to the audience; agents that acknowledged (or never had the siren) ignore it.
-  // Cheaper than addressing up to 50,000 device rooms one by one.
-  d.broadcaster.repeatToAgents(audienceRooms((await d.alerts.units(alertId)) ?? 'all'), alertId);
+  const devices = repeatAddressed(counts, addressedMax) ? await d.delivery.unacknowledged(alertId, addressedMax) : undefined;
+  if (devices) d.broadcaster.repeatToDevices(devices, alertId);
+  else d.broadcaster.repeatToAgents(audienceRooms((await d.alerts.units(alertId)) ?? 'all'), alertId);
   await d.lifecycle.scheduleRepeat(alertId, n + 1, alert.repeatMinutes * 60_000);
   return 'repeated';
 }

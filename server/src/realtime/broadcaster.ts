@@ -56,6 +56,13 @@ export class Broadcaster {
     this.io.to(agentRooms).emit('alert:repeat', { alertId });
   }
 
+  /** One broadcast addressed to the given devices' rooms (on whichever edges they are). */
+  repeatToDevices(deviceIds: readonly string[], alertId: string): void {
+    // No rooms would mean every socket to socket.io.
+    if (deviceIds.length === 0) return;
+    this.io.to(deviceIds.map(rooms.device)).emit('alert:repeat', { alertId });
+  }
+
   alertToConsoles(view: AlertView): void {
     this.consoles.to(rooms.alertReaders).emit('alert:created', view);
   }

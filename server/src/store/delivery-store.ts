@@ -1,7 +1,7 @@
 import { DELIVERY_STATES, type DeliveryState, type DeviceDelivery, type ReportedState } from '@varsel/shared';
 import type { Keys } from './keys.js';
 import type { Redis } from './redis.js';
-import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK } from './lua.js';
+import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK, UNACKNOWLEDGED } from './lua.js';
 
 export interface Report {
   alertId: string;
@@ -29,6 +29,7 @@ export class DeliveryStore {
   ) {
     redis.defineCommand('varselRecordReports', { numberOfKeys: 4, lua: RECORD_REPORTS });
     redis.defineCommand('varselReplayCheck', { numberOfKeys: 4, lua: REPLAY_CHECK });
+    redis.defineCommand('varselUnacknowledged', { numberOfKeys: 2, lua: UNACKNOWLEDGED });
     redis.defineCommand('varselMarkFinal', { numberOfKeys: 4, lua: MARK_FINAL });
   }
 
@@ -84,6 +85,19 @@ export class DeliveryStore {
       changed += Number(n);
     } while (cursor !== '0');
     return changed;
+  }
+
+  /** The devices of an alert's audience that have not acknowledged; undefined when there are more than `max`. */
+  async unacknowledged(alertId: string, max: number): Promise<string[] | undefined> {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.redis.varselUnacknowledged(this.keys.alertExpected(alertId), this.keys.alertDeviceState(alertId), cursor, FINAL_CHUNK);
+      cursor = String(next);
+      out.push(...ids);
+      if (out.length > max) return undefined;
+    } while (cursor !== '0');
+    return out;
   }
 
   /** Up to `limit` devices of an alert's audience with their states, optionally only those in `states`. */

@@ -117,6 +117,22 @@ return { res[1], changed }
 `;
 
 /**
+ * unacknowledged: one chunk of an alert's audience that has not acknowledged (no final state), a
+ * chunk at a time so Redis is never blocked for long. Read only.
+ *   KEYS[1] alertExpected(id)  KEYS[2] alertDeviceState(id)
+ *   ARGV[1] SSCAN cursor  ARGV[2] chunk size
+ * Returns { next SSCAN cursor ('0' when done), device ids of this chunk below rank 4 }.
+ */
+export const UNACKNOWLEDGED = `
+local res = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local out = {}
+for _, dev in ipairs(res[2]) do
+  if tonumber(redis.call('HGET', KEYS[2], dev) or '0') < 4 then out[#out + 1] = dev end
+end
+return { res[1], out }
+`;
+
+/**
  * consumeEnrollmentToken: use one of a token's uses, if it has any left and has not expired.
  *   KEYS[1] enrollmentToken(hash)
  *   ARGV[1] now, ms since epoch
