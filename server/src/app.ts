@@ -6,7 +6,7 @@ import type { Worker } from 'bullmq';
 import type { Config, ProcessRole } from './config.js';
 import type { Logger } from './log.js';
 import { Keys } from './store/keys.js';
-import { closeRedis, createRedis, waitReady, type Redis } from './store/redis.js';
+import { closeRedis, createRedis, waitReady, type ConnectionPurpose, type Redis } from './store/redis.js';
 import { AlertStore } from './store/alert-store.js';
 import { DeliveryStore } from './store/delivery-store.js';
 import { DeviceStore } from './store/device-store.js';
@@ -64,7 +64,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   const isEdge = role !== 'worker';
   const isWorker = role !== 'edge';
   const connections: Redis[] = [];
-  const conn = (purpose: 'command' | 'blocking', name: string): Redis => {
+  const conn = (purpose: ConnectionPurpose, name: string): Redis => {
     const r = createRedis(redisUrl, purpose, `varsel-${role}-${name}`, log.child({ area: 'store' }));
     connections.push(r);
     return r;
@@ -136,7 +136,10 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     io.attach(httpServer);
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
-    batcher = new ReportBatcher(delivery, {
+    // The agents' own traffic (handshakes, replay, reports) on a connection of its own, auto-pipelined.
+    const realtime = conn('realtime', 'realtime');
+    const realtimeDelivery = new DeliveryStore(realtime, keys);
+    batcher = new ReportBatcher(realtimeDelivery, {
       flushMs: config.ACK_FLUSH_MS,
       batchMax: config.ACK_BATCH_MAX,
       // 100,000 reports in memory at most (about 20 MB) before agents are told to retry.
@@ -145,7 +148,13 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       metrics,
       onRecorded: (ids) => publisher.touch(ids),
     });
-    attachAgentGateway(io, { devices: deviceStore, batcher, replay: new Replay(alertStore, delivery), log: log.child({ area: 'realtime' }), metrics });
+    attachAgentGateway(io, {
+      devices: new DeviceStore(realtime, keys),
+      batcher,
+      replay: new Replay(new AlertStore(realtime, keys), realtimeDelivery),
+      log: log.child({ area: 'realtime' }),
+      metrics,
+    });
     metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size });
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
     guard = new SlowConsumerGuard(() => io.of('/').sockets.values() as Iterable<GuardedSocket>, {

@@ -7,10 +7,15 @@ export type { Redis };
  * What a connection is for decides how it behaves while Redis is away:
  * - `command`: the stores behind HTTP and sockets. A command waits for a reconnect at most a
  *   couple of retries, then fails, so the caller answers 503 instead of hanging.
+ * - `realtime`: like `command`, for an edge's agent traffic (handshakes, replay, reports): many
+ *   small commands that depend on no other connection's order. Auto-pipelined: every command
+ *   issued in one turn of the event loop leaves in one write and comes back in one read, so a
+ *   reconnect storm of thousands of handshakes costs Redis and the edge a few system calls per
+ *   turn instead of two per command.
  * - `blocking`: BullMQ workers and the adapter's stream reader. BullMQ requires
  *   maxRetriesPerRequest null; these connections wait for Redis as long as it takes.
  */
-export type ConnectionPurpose = 'command' | 'blocking';
+export type ConnectionPurpose = 'command' | 'realtime' | 'blocking';
 
 export function createRedis(url: string, purpose: ConnectionPurpose, name: string, log: Logger): Redis {
   const opts: RedisOptions = {
@@ -20,6 +25,7 @@ export function createRedis(url: string, purpose: ConnectionPurpose, name: strin
     retryStrategy: (times) => Math.min(1000 + times * 250, 5000),
     maxRetriesPerRequest: purpose === 'blocking' ? null : 2,
     enableReadyCheck: true,
+    enableAutoPipelining: purpose === 'realtime',
     // A Sentinel/replica failover turns the old master read-only: reconnect to the new one.
     reconnectOnError: (err) => (err.message.includes('READONLY') ? 2 : false),
   };

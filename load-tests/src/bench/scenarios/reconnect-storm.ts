@@ -1,7 +1,7 @@
 import { waitUntil } from '../../timing.js';
 import { now } from '../agent-protocol.js';
 import { concat, mergeDisconnects, type AgentPool } from '../agent-pool.js';
-import { timeToFraction } from '../figures.js';
+import { cumulative, latencies, timeToFraction } from '../figures.js';
 import { cpuDelta, cpuSnapshot } from '../processes.js';
 import type { Progress } from '../progress-log.js';
 import type { Edge, ServerSet } from '../server-set.js';
@@ -22,6 +22,9 @@ export interface StormFigures {
   reconnected: number;
   caughtUp: number | null;
   duplicates: number | null;
+  /** Agents connected again (and, for Varsel, holding the alert) over ms since the kill: (ms, count) points. */
+  connectedCurve: [number, number][];
+  caughtUpCurve: [number, number][] | null;
   /** Connections lost during the storm, by reason (the kill shows as "transport close"). */
   disconnects: Record<string, number>;
   cpuMs: Record<string, number>;
@@ -104,6 +107,8 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
     reconnected: reconnectedAt.filter((v) => !Number.isNaN(v)).length,
     caughtUp: times ? times.received : null,
     duplicates: times ? times.duplicates : null,
+    connectedCurve: cumulative(latencies(reconnectedAt, killedAt)),
+    caughtUpCurve: times ? cumulative(latencies(times.receivedAt, killedAt)) : null,
     disconnects: Object.fromEntries(Object.entries(disconnects).filter(([, v]) => v > 0)),
     cpuMs: cpuDelta(cpuBefore, cpuSnapshot(ctx.processes())),
   };
