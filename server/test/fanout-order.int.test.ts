@@ -44,6 +44,8 @@ describe('an alert that agents get before its fan-out is done', () => {
     const after = await view(id);
     expect(answer).toEqual({ ok: true, data: { recorded: true } });
     expect(after.fanout.state).toBe('done');
+    // The broadcast left before the fan-out finished (the audience is fixed after it).
+    expect(Date.parse(after.fanout.broadcastAt!)).toBeLessThanOrEqual(Date.parse(after.fanout.doneAt!));
     // Every device of the unit is targeted, the offline one and the replayed one included.
     expect(after.counts).toMatchObject({ targeted: 3, delivered: 1 });
 

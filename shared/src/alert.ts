@@ -143,7 +143,13 @@ export const FanoutStateSchema = z.enum(['queued', 'done']);
 
 /** GET /api/alerts/:id */
 export const AlertViewSchema = AlertSchema.extend({
-  fanout: z.object({ state: FanoutStateSchema, doneAt: z.iso.datetime().optional() }),
+  fanout: z.object({
+    state: FanoutStateSchema,
+    /** When the message left for the agents (one broadcast to every edge). */
+    broadcastAt: z.iso.datetime().optional(),
+    /** When the fan-out finished: broadcast, and the audience fixed (shortly after the broadcast). */
+    doneAt: z.iso.datetime().optional(),
+  }),
   counts: AlertCountsSchema,
   /** Of the thread this alert starts (for an update or cancel: of the referenced alert). */
   threadStatus: ThreadStatusSchema,

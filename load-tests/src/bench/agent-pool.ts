@@ -203,6 +203,7 @@ export class AgentPool {
       ackSentAt: concat(parts.map((t) => t.ackSentAt)),
       ackConfirmedAt: concat(parts.map((t) => t.ackConfirmedAt)),
       failures,
+      loopDelayMaxMs: Math.max(0, ...parts.map((t) => t.loopDelayMaxMs)),
     };
   }
 

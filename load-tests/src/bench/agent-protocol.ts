@@ -78,6 +78,12 @@ export interface AlertTimes extends AlertCounts {
   ackConfirmedAt: Float64Array;
   /** Failed reports by "state reason". */
   failures: Record<string, number>;
+  /**
+   * The longest the harness process's event loop was held since the previous collect (or mark),
+   * in ms: how late it may have read a frame. Large values mean the harness, not the server,
+   * limited the figures.
+   */
+  loopDelayMaxMs: number;
 }
 
 export interface WorkerStatus {
@@ -91,6 +97,8 @@ export interface WorkerStatus {
   disconnectedAt: Float64Array;
   reconnectedAt: Float64Array;
   rssKiB: number;
+  /** As AlertTimes.loopDelayMaxMs, since the previous collect or mark. */
+  loopDelayMaxMs: number;
 }
 
 export interface Replies {

@@ -4,12 +4,22 @@
  * (agent-protocol.ts). Started by AgentPool with `fork`-style IPC; it exits when the parent goes
  * away (the IPC channel closes), so no agent outlives the run.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readRssKiB } from './processes.js';
 import type { Command, Ready, Reply, Request } from './agent-protocol.js';
 import { MqttFleet } from './mqtt-fleet.js';
 import { SioFleet } from './sio-fleet.js';
 
 let fleet: SioFleet | MqttFleet | undefined;
+// 10 ms resolution: enough to tell a harness that kept up from one that held frames for long.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+/** The longest event-loop delay since the last reset, in ms (0 when none was sampled). */
+function takeLoopDelayMax(reset: boolean): number {
+  const ms = loopDelay.count > 0 ? Math.round(loopDelay.max / 1e6) : 0;
+  if (reset) loopDelay.reset();
+  return ms;
+}
 
 async function handle(cmd: Command): Promise<unknown> {
   switch (cmd.type) {
@@ -29,14 +39,15 @@ async function handle(cmd: Command): Promise<unknown> {
       return fleet ? fleet.tracker.counts(cmd.alertId) : { received: 0, duplicates: 0, acked: 0, reportFailures: 0 };
     case 'collect':
       if (!fleet) throw new Error('no agents');
-      return fleet.tracker.times(cmd.alertId);
+      return { ...fleet.tracker.times(cmd.alertId), loopDelayMaxMs: takeLoopDelayMax(true) };
     case 'mark':
       fleet?.mark();
+      takeLoopDelayMax(true);
       return null;
     case 'status': {
       const none = new Float64Array(0);
       const s = fleet?.status() ?? { agents: 0, connected: 0, disconnects: {}, connectErrors: {}, disconnectedAt: none, reconnectedAt: none };
-      return { ...s, rssKiB: readRssKiB(process.pid) ?? 0 };
+      return { ...s, rssKiB: readRssKiB(process.pid) ?? 0, loopDelayMaxMs: takeLoopDelayMax(false) };
     }
     case 'close-all':
       fleet?.close();

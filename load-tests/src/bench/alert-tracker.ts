@@ -54,7 +54,7 @@ export class AlertTracker {
     return t ? { received: t.received, duplicates: t.duplicates, acked: t.acked, reportFailures: t.reportFailures } : { received: 0, duplicates: 0, acked: 0, reportFailures: 0 };
   }
 
-  times(alertId: string): AlertTimes {
+  times(alertId: string): Omit<AlertTimes, 'loopDelayMaxMs'> {
     const t = this.track(alertId);
     return { ...this.counts(alertId), receivedAt: t.receivedAt, ackSentAt: t.ackSentAt, ackConfirmedAt: t.ackConfirmedAt, failures: { ...t.failures } };
   }

@@ -19,7 +19,7 @@ export interface BenchRun {
   result: BenchResult;
   markdown: string;
   /** Where the files were written; null when the run was aborted (nothing is written then). */
-  files: { json: string; md: string; svg: string } | null;
+  files: { json: string; md: string; svg: string; stormSvg?: string } | null;
   /** The output of every process the run started (and the CPU profiles with --cpu-prof), for diagnosis. */
   logDir: string;
   aborted: string | null;
@@ -91,15 +91,17 @@ export async function runBench(o: BenchOptions, opts: { signal?: AbortSignal; pr
 
   const result = buildResult({ options: o, phases, machine: machineInfo(), commit: gitCommit(), startedAt, finishedAt: new Date() });
   const base = path.join(o.outDir, resultBaseName(startedAt, result.commit));
-  const names = { json: `${base}.json`, md: `${base}.md`, svg: `${base}.svg` };
-  const markdown = renderMarkdown(result, { json: path.basename(names.json), svg: path.basename(names.svg) });
+  const storm = stormChartOf(result);
+  const names = { json: `${base}.json`, md: `${base}.md`, svg: `${base}.svg`, ...(storm ? { stormSvg: `${base}-storm.svg` } : {}) };
+  const markdown = renderMarkdown(result, { json: path.basename(names.json), svg: path.basename(names.svg), ...(names.stormSvg ? { stormSvg: path.basename(names.stormSvg) } : {}) });
   progress.line(`the output of every process is in ${logDir}`);
   if (aborted !== null) return { result, markdown, files: null, aborted, logDir };
   await mkdir(o.outDir, { recursive: true });
   await writeFile(names.json, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(names.md, markdown);
   await writeFile(names.svg, chartOf(result));
-  progress.line(`results written to ${names.json}, .md and .svg`);
+  if (storm && names.stormSvg) await writeFile(names.stormSvg, storm);
+  progress.line(`results written to ${names.json}, .md and .svg${storm ? ' (and -storm.svg)' : ''}`);
   return { result, markdown, files: names, aborted: null, logDir };
 }
 
@@ -119,6 +121,25 @@ export function chartOf(r: BenchResult): string {
     title: `Siren to ${r.agents.toLocaleString('en')} agents on ${r.edges} edges: share of agents over time`,
     subtitle: `last measured round; ${r.startedAt.slice(0, 10)}, commit ${r.commit}; ${r.machine.cores} cores, ${r.machine.cpu}`,
     xLabel: 'milliseconds since the send (POST /api/alerts, or the bare trigger)',
+    series,
+  });
+}
+
+/** The reconnect storms: agents connected again (and, for Varsel, caught up) over time; null without scenario d. */
+export function stormChartOf(r: BenchResult): string | null {
+  const v = r.reconnect?.varselStorm;
+  const b = r.reconnect?.bareStorm;
+  if (!v && !b) return null;
+  const series: ChartSeries[] = [];
+  if (v) {
+    series.push({ label: 'Varsel: connected again', color: '#0b5fa5', points: v.connectedCurve, total: v.agents });
+    if (v.caughtUpCurve) series.push({ label: 'Varsel: caught up (has the alert sent during the storm)', color: '#0b5fa5', dashed: true, points: v.caughtUpCurve, total: v.agents });
+  }
+  if (b) series.push({ label: 'bare socket.io: connected again', color: '#d9730d', points: b.connectedCurve, total: b.agents });
+  return renderChart({
+    title: `Reconnect storm: kill -9 of all ${r.edges} edges with ${r.agents.toLocaleString('en')} agents; share of agents back over time`,
+    subtitle: `agents retry with socket.io-client's backoff (1 s doubling to 30 s, ±50 %); ${r.startedAt.slice(0, 10)}, commit ${r.commit}; ${r.machine.cores} cores`,
+    xLabel: 'milliseconds since every edge was killed',
     series,
   });
 }

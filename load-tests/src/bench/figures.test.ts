@@ -21,6 +21,7 @@ function round(over: Partial<RoundFigures>): RoundFigures {
     server: null,
     reportFailures: {},
     cpuMs: {},
+    harnessLoopMaxMs: 0,
     ...over,
   };
 }

@@ -23,11 +23,13 @@ export interface RoundFigures {
   /** p99 of the agents of each edge (they share the edge's event loop). */
   perEdgeP99Ms: (number | null)[];
   acks: AckFigures | null;
-  /** Varsel only: server's own timestamps relative to t0 (alert stored, fan-out done). */
-  server: { storedMs: number | null; fanoutDoneMs: number | null; counts: Record<string, number> | null } | null;
+  /** Varsel only: server's own timestamps relative to t0 (alert stored, broadcast sent, fan-out done). */
+  server: { storedMs: number | null; broadcastMs: number | null; fanoutDoneMs: number | null; counts: Record<string, number> | null } | null;
   reportFailures: Record<string, number>;
   /** CPU ms each process group used during the round (edges, workers, Redis, harness processes). */
   cpuMs: Record<string, number>;
+  /** The longest any harness process's event loop was held since the previous round: how late it may have read a frame. */
+  harnessLoopMaxMs: number;
 }
 
 export interface AckFigures {

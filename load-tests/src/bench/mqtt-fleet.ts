@@ -96,7 +96,7 @@ export class MqttFleet {
     // Scenario c has no reconnect storm.
   }
 
-  status(): Omit<WorkerStatus, 'rssKiB'> {
+  status(): Omit<WorkerStatus, 'rssKiB' | 'loopDelayMaxMs'> {
     const none = new Float64Array(0);
     return { agents: this.cmd.count, connected: this.connected, disconnects: { ...this.disconnects }, connectErrors: {}, disconnectedAt: none, reconnectedAt: none };
   }

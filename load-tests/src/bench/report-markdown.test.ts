@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { summarizeRounds, summarizeVarselRounds, type RoundFigures } from './figures.js';
 import type { MachineInfo } from './machine.js';
 import { benchOptions } from './options.js';
-import { renderMarkdown } from './report-markdown.js';
+import { failedAttempts, renderMarkdown } from './report-markdown.js';
+import { stormChartOf } from './bench-run.js';
 import { buildResult, resultBaseName } from './result.js';
 import type { StormFigures } from './scenarios/reconnect-storm.js';
 
 const machine: MachineInfo = { cpu: 'AMD EPYC', cores: 2, memoryGiB: 23.5, os: 'Linux 6', node: 'v20.20.2', redis: '7.0.15', mosquitto: '2.0.11', socketIo: '4.8.4', maxOpenFiles: 20_000, localPortRange: '32768-60999' };
 
 function round(p99Ms: number, over: Partial<RoundFigures> = {}): RoundFigures {
-  return { round: 1, warmUp: false, alertId: 'x', expected: 45_000, received: 45_000, duplicates: 0, p50Ms: p99Ms / 2, p95Ms: p99Ms * 0.9, p99Ms, maxMs: p99Ms + 10, sendMs: 20, perEdgeP99Ms: [p99Ms], acks: null, server: null, reportFailures: {}, cpuMs: { 'varsel-edge': 1200, agents: 900 }, ...over };
+  return { round: 1, warmUp: false, alertId: 'x', expected: 45_000, received: 45_000, duplicates: 0, p50Ms: p99Ms / 2, p95Ms: p99Ms * 0.9, p99Ms, maxMs: p99Ms + 10, sendMs: 20, perEdgeP99Ms: [p99Ms], acks: null, server: null, reportFailures: {}, cpuMs: { 'varsel-edge': 1200, agents: 900 }, harnessLoopMaxMs: 40, ...over };
 }
 
 const storm = (allConnectedMs: number, allCaughtUpMs: number | null): StormFigures => ({
-  agents: 45_000, firstEdgeUpMs: 900, allEdgesUpMs: 1100, alertSentMs: 1000, connected99Ms: allConnectedMs - 100, allConnectedMs, caughtUp99Ms: allCaughtUpMs, allCaughtUpMs, reconnected: 45_000, caughtUp: 45_000, duplicates: 0, disconnects: {}, cpuMs: {},
+  agents: 45_000, firstEdgeUpMs: 900, allEdgesUpMs: 1100, alertSentMs: 1000, connected99Ms: allConnectedMs - 100, allConnectedMs, caughtUp99Ms: allCaughtUpMs, allCaughtUpMs, reconnected: 45_000, caughtUp: 45_000, duplicates: 0,
+  harnessLoopMaxMs: 120, connectedCurve: [[1000, 1], [allConnectedMs, 45_000]], caughtUpCurve: allCaughtUpMs === null ? null : [[1100, 1], [allCaughtUpMs, 45_000]], disconnects: {}, cpuMs: {},
 });
 
 function result() {
@@ -72,10 +74,36 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| 2,400 ms; 400 ms after |  |  | ≤ 1,000 ms after the last sent | yes |');
   });
 
+  it('lists the storms with their failed attempts by reason', () => {
+    expect(failedAttempts({ 'transport close': 45_000, 'connect ECONNREFUSED': 6067, 'connect timeout': 545, 'refused 50301 UNAVAILABLE': 3 })).toBe('6,615 (ECONNREFUSED 6,067, timeout 545, refused 50301 UNAVAILABLE 3)');
+    expect(failedAttempts({ 'transport close': 45_000 })).toBe('0');
+    expect(md).toContain('| Varsel | 45,000 | 900 | 1,100 | 1,000 | 8,900 | 9,000 | 9,500 | 9,500 | 0 | 120 |');
+  });
+
   it('lists every round, the warm-up marked, and the problems', () => {
     expect(md).toContain('| Varsel | warm-up | 45,000/45,000 |');
     expect(md).toContain('| Mosquitto | 1 | 14,990/15,000 |');
     expect(md).toContain('## Problems\n\n- mosquitto (c) round 1: 10 of 15000 agents never received the broadcast');
     expect(md.trimEnd().endsWith('Files: `r.json` (every figure), `r.svg` (delivery and acknowledgement curves, Varsel against bare socket.io).')).toBe(true);
+  });
+});
+
+describe('stormChartOf', () => {
+  it('draws Varsel connected and caught up, and bare connected, over ms since the kill', () => {
+    const svg = stormChartOf(result());
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('Varsel: connected again');
+    expect(svg).toContain('Varsel: caught up');
+    expect(svg).toContain('bare socket.io: connected again');
+    expect(svg).toContain('milliseconds since every edge was killed');
+  });
+
+  it('draws nothing for a run without a storm', () => {
+    expect(stormChartOf({ ...result(), reconnect: null })).toBeNull();
+  });
+
+  it('names the storm chart among the files when there is one', () => {
+    const md = renderMarkdown(result(), { json: 'r.json', svg: 'r.svg', stormSvg: 'r-storm.svg' });
+    expect(md.trimEnd().endsWith('`r-storm.svg` (the reconnect storms over time).')).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ function receivedCell(s: BroadcastSummary | null): string {
   return s ? `${int(s.received)} / ${int(s.expected)}` : '–';
 }
 
-export function renderMarkdown(r: BenchResult, files: { json: string; svg: string }): string {
+export function renderMarkdown(r: BenchResult, files: { json: string; svg: string; stormSvg?: string }): string {
   const m = r.machine;
   const v = r.varsel;
   const b = r.bare;
@@ -75,10 +75,10 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
   if (rounds.some(([, s]) => s)) {
     lines.push('## Rounds');
     lines.push('');
-    lines.push('Milliseconds from just before the send. "stored" and "fan-out done" are Varsel\'s own timestamps (the alert\'s `createdAt` and `fanout.doneAt`); "acks counted" is when the server reported every acknowledgement; CPU is what each process group used during the round.');
+    lines.push('Milliseconds from just before the send. "stored", "broadcast" and "fan-out done" are Varsel\'s own timestamps (the alert\'s `createdAt`, `fanout.broadcastAt` and `fanout.doneAt`; the audience is fixed after the broadcast); "acks counted" is when the server reported every acknowledgement; CPU is what each process group used during the round; "harness lag" is the longest any harness process\'s event loop was held (how late it may have read a frame).');
     lines.push('');
-    lines.push('| system | round | received | p50 | p95 | p99 | max | send | stored | fan-out done | acks counted | last ack sent | CPU ms |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| system | round | received | p50 | p95 | p99 | max | send | stored | broadcast | fan-out done | acks counted | last ack sent | harness lag | CPU ms |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const [name, s] of rounds) for (const rf of s?.rounds ?? []) lines.push(roundRow(name, rf));
     lines.push('');
   }
@@ -86,13 +86,17 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
   if (rc) {
     lines.push('## Reconnect storms');
     lines.push('');
-    lines.push('Milliseconds from the moment every edge was sent SIGKILL. Agents reconnect with the protocol\'s backoff (1 s doubling to 30 s, ±50 %).');
+    lines.push(
+      'Milliseconds from the moment every edge was sent SIGKILL. Agents reconnect with the protocol\'s backoff (1 s doubling to 30 s, ±50 %); "failed attempts" are connection attempts that did not get through (refused while the edges were down, reset, or not answered within the 20 s connect timeout), each followed by a longer wait.',
+    );
     lines.push('');
-    lines.push('| system | agents | first edge up | all edges up | alert sent | 99 % connected | all connected | 99 % caught up | all caught up | CPU ms |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| system | agents | first edge up | all edges up | alert sent | 99 % connected | all connected | 99 % caught up | all caught up | failed attempts | harness lag | CPU ms |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const [name, s] of [['Varsel', rc.varselStorm], ['bare', rc.bareStorm]] as [string, StormFigures | null][]) {
       if (!s) continue;
-      lines.push(`| ${name} | ${int(s.agents)} | ${int(s.firstEdgeUpMs)} | ${int(s.allEdgesUpMs)} | ${int(s.alertSentMs)} | ${int(s.connected99Ms)} | ${int(s.allConnectedMs)} | ${int(s.caughtUp99Ms)} | ${int(s.allCaughtUpMs)} | ${cpu(s.cpuMs)} |`);
+      lines.push(
+        `| ${name} | ${int(s.agents)} | ${int(s.firstEdgeUpMs)} | ${int(s.allEdgesUpMs)} | ${int(s.alertSentMs)} | ${int(s.connected99Ms)} | ${int(s.allConnectedMs)} | ${int(s.caughtUp99Ms)} | ${int(s.allCaughtUpMs)} | ${failedAttempts(s.disconnects)} | ${int(s.harnessLoopMaxMs)} | ${cpu(s.cpuMs)} |`,
+      );
     }
     lines.push('');
   }
@@ -107,7 +111,10 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
   } else {
     lines.push('No problems: every expected agent received every broadcast, no report failed.', '');
   }
-  lines.push(`Files: \`${files.json}\` (every figure), \`${files.svg}\` (delivery and acknowledgement curves, Varsel against bare socket.io).`);
+  lines.push(
+    `Files: \`${files.json}\` (every figure), \`${files.svg}\` (delivery and acknowledgement curves, Varsel against bare socket.io)` +
+      (files.stormSvg ? `, \`${files.stormSvg}\` (the reconnect storms over time).` : '.'),
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -117,7 +124,7 @@ function fmtMs(v: number | null): string {
 
 function roundRow(name: string, r: RoundFigures): string {
   const a = r.acks;
-  return `| ${name} | ${r.warmUp ? 'warm-up' : r.round} | ${int(r.received)}/${int(r.expected)} | ${int(r.p50Ms)} | ${int(r.p95Ms)} | ${int(r.p99Ms)} | ${int(r.maxMs)} | ${int(r.sendMs)} | ${int(r.server?.storedMs)} | ${int(r.server?.fanoutDoneMs)} | ${int(a?.allCountedMs)} | ${int(a?.lastSentMs)} | ${cpu(r.cpuMs)} |`;
+  return `| ${name} | ${r.warmUp ? 'warm-up' : r.round} | ${int(r.received)}/${int(r.expected)} | ${int(r.p50Ms)} | ${int(r.p95Ms)} | ${int(r.p99Ms)} | ${int(r.maxMs)} | ${int(r.sendMs)} | ${int(r.server?.storedMs)} | ${int(r.server?.broadcastMs)} | ${int(r.server?.fanoutDoneMs)} | ${int(a?.allCountedMs)} | ${int(a?.lastSentMs)} | ${int(r.harnessLoopMaxMs)} | ${cpu(r.cpuMs)} |`;
 }
 
 function cpu(c: Record<string, number>): string {
@@ -130,4 +137,14 @@ function cpu(c: Record<string, number>): string {
 
 function prefix(p: string, o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${p} ${k}`, v]));
+}
+
+/** "8,146 (ECONNREFUSED 6,067, timeout 545)": the failed connection attempts of a storm, by reason. */
+export function failedAttempts(disconnects: Record<string, number>): string {
+  const failed = Object.entries(disconnects)
+    .filter(([k]) => k.startsWith('connect ') || k.startsWith('refused '))
+    .map(([k, v]) => [k.replace(/^connect /, ''), v] as const)
+    .sort((a, b) => b[1] - a[1]);
+  const total = failed.reduce((a, [, v]) => a + v, 0);
+  return total === 0 ? '0' : `${int(total)} (${failed.map(([k, v]) => `${k} ${int(v)}`).join(', ')})`;
 }

@@ -262,7 +262,7 @@ export class SioFleet {
     this.reconnectedAt = new Float64Array(this.agents.length).fill(Number.NaN);
   }
 
-  status(): Omit<WorkerStatus, 'rssKiB'> {
+  status(): Omit<WorkerStatus, 'rssKiB' | 'loopDelayMaxMs'> {
     return {
       agents: this.agents.length,
       connected: this.connected,

@@ -286,7 +286,11 @@ function countsOf(stats: Record<string, string>): AlertCounts {
 function toView(alert: Alert, stats: Record<string, string>, threadStatus: ThreadStatus, thread: Alert[]): AlertView {
   return {
     ...alert,
-    fanout: stats.state === 'done' ? { state: 'done', ...(stats.doneAt ? { doneAt: stats.doneAt } : {}) } : { state: 'queued' },
+    fanout: {
+      state: stats.state === 'done' ? 'done' : 'queued',
+      ...(stats.broadcastAt ? { broadcastAt: stats.broadcastAt } : {}),
+      ...(stats.state === 'done' && stats.doneAt ? { doneAt: stats.doneAt } : {}),
+    },
     counts: countsOf(stats),
     threadStatus,
     thread,

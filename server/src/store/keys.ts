@@ -13,7 +13,7 @@ export class Keys {
   get alertsBySeq(): string { return `${this.prefix}:alerts:by-seq`; }
   /** STRING JSON of the stored alert. */
   alert(id: string): string { return `${this.prefix}:alert:{a:${id}}`; }
-  /** HASH fan-out bookkeeping: state, doneAt, targeted and the per-state counters. */
+  /** HASH fan-out bookkeeping: state, broadcastAt, fixedAt, doneAt, targeted and the per-state counters. */
   alertStats(id: string): string { return `${this.prefix}:alert:{a:${id}}:stats`; }
   /** SET device ids the alert was meant for when it fanned out. */
   alertExpected(id: string): string { return `${this.prefix}:alert:{a:${id}}:expected`; }

@@ -14,7 +14,7 @@ export interface Broadcaster {
   /** The server's count of acknowledgements (Varsel: GET /api/alerts/:id), polled until it reaches the expected. */
   serverAckCount?: (alertId: string) => Promise<number>;
   /** Varsel: the server's own timestamps and final counts of the alert. */
-  serverFacts?: (alertId: string) => Promise<{ createdAt: number; fanoutDoneAt: number | null; counts: Record<string, number> }>;
+  serverFacts?: (alertId: string) => Promise<{ createdAt: number; broadcastAt: number | null; fanoutDoneAt: number | null; counts: Record<string, number> }>;
 }
 
 export interface RoundContext {
@@ -100,7 +100,8 @@ export async function runRound(ctx: RoundContext, b: Broadcaster, label: string,
   let server: RoundFigures['server'] = null;
   if (b.serverFacts) {
     const f = await b.serverFacts(alertId);
-    server = { storedMs: Math.round(f.createdAt - t0), fanoutDoneMs: f.fanoutDoneAt === null ? null : Math.round(f.fanoutDoneAt - t0), counts: f.counts };
+    const since = (at: number | null): number | null => (at === null ? null : Math.round(at - t0));
+    server = { storedMs: since(f.createdAt), broadcastMs: since(f.broadcastAt), fanoutDoneMs: since(f.fanoutDoneAt), counts: f.counts };
   }
   let acks = null;
   if (b.acks) {
@@ -122,6 +123,7 @@ export async function runRound(ctx: RoundContext, b: Broadcaster, label: string,
     server,
     reportFailures: times.failures,
     cpuMs: cpuDelta(cpuBefore, cpuSnapshot(ctx.processes())),
+    harnessLoopMaxMs: times.loopDelayMaxMs,
   };
   const curves = { delivered: cumulative(sorted), acknowledged: cumulative(latencies(times.ackConfirmedAt, t0)) };
   return { figures, curves };

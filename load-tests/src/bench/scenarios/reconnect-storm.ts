@@ -25,6 +25,8 @@ export interface StormFigures {
   /** Agents connected again (and, for Varsel, holding the alert) over ms since the kill: (ms, count) points. */
   connectedCurve: [number, number][];
   caughtUpCurve: [number, number][] | null;
+  /** The longest any harness process's event loop was held during the storm, in ms. */
+  harnessLoopMaxMs: number;
   /** Connections lost during the storm, by reason (the kill shows as "transport close"). */
   disconnects: Record<string, number>;
   cpuMs: Record<string, number>;
@@ -107,6 +109,7 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
     reconnected: reconnectedAt.filter((v) => !Number.isNaN(v)).length,
     caughtUp: times ? times.received : null,
     duplicates: times ? times.duplicates : null,
+    harnessLoopMaxMs: Math.max(0, ...statuses.map((s) => s.loopDelayMaxMs)),
     connectedCurve: cumulative(latencies(reconnectedAt, killedAt)),
     caughtUpCurve: times ? cumulative(latencies(times.receivedAt, killedAt)) : null,
     disconnects: Object.fromEntries(Object.entries(disconnects).filter(([, v]) => v > 0)),

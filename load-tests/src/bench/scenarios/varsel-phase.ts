@@ -129,6 +129,7 @@ export function varselBroadcaster(api: VarselClient): Broadcaster {
       const a = await api.getAlert(id);
       return {
         createdAt: Date.parse(a.createdAt),
+        broadcastAt: a.fanout.broadcastAt ? Date.parse(a.fanout.broadcastAt) : null,
         fanoutDoneAt: a.fanout.doneAt ? Date.parse(a.fanout.doneAt) : null,
         counts: { targeted: a.counts.targeted, delivered: a.counts.delivered, displayed: a.counts.displayed, acknowledged: a.counts.acknowledged },
       };
