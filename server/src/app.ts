@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Worker } from 'bullmq';
@@ -32,6 +31,7 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createHttpApp } from './http/http-app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createMetricsServer, metricsHandler } from './metrics/metrics-endpoint.js';
+import { repoPath } from './paths.js';
 
 export const VERSION = '0.1.0';
 
@@ -53,7 +53,7 @@ export interface VarselApp {
   close(): Promise<void>;
 }
 
-const defaultConsoleDir = fileURLToPath(new URL('../../web-console/dist', import.meta.url));
+const defaultConsoleDir = repoPath('web-console/dist');
 
 /**
  * Wires a Varsel process for its role. Never listens: the caller (main, or a test) does, so tests

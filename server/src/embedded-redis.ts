@@ -2,10 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from './log.js';
+import { repoPath } from './paths.js';
 
-const REDIS_CONF = fileURLToPath(new URL('../../infra/redis/redis.conf', import.meta.url));
+const REDIS_CONF = repoPath('infra/redis/redis.conf');
 
 /** Whether a Redis answers PING on host:port within `timeoutMs`. */
 export function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
 import { envExample } from './config.js';
+import { repoPath } from './paths.js';
 
 /** Writes .env.example at the repository root from the configuration schema. */
-writeFileSync(new URL('../../.env.example', import.meta.url), envExample());
+writeFileSync(repoPath('.env.example'), envExample());
 process.stdout.write('wrote .env.example\n');

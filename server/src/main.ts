@@ -4,7 +4,7 @@ import { createLogger } from './log.js';
 import { createApp } from './app.js';
 import { EmbeddedRedisError, resolveRedis, type EmbeddedRedis } from './embedded-redis.js';
 
-/** Entry point: `node server/dist/main.js [--role all|edge|worker]`. */
+/** Entry point: `node server/dist/varsel.mjs [--role all|edge|worker]` (this module, bundled; see bundle.ts). */
 async function main(): Promise<number> {
   let config;
   let role;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,14 +8,17 @@ import { describe, expect, inject, it } from 'vitest';
 import { EmbeddedRedisError, redisAnswers, resolveRedis } from '../src/embedded-redis.js';
 import { createLogger } from '../src/log.js';
 import { freePort } from '../../test-support/redis-server.js';
-import { testPrefix, waitFor } from '../../test-support/varsel.js';
+import { ApiClient, testPrefix, waitFor } from '../../test-support/varsel.js';
 
 const log = createLogger({ LOG_LEVEL: 'silent' });
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs the real entry point (from source) and collects its output. */
-function runMain(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=varsel-source', 'server/src/main.ts', ...args], {
+const BUNDLE = path.join(root, 'server/dist/varsel.mjs');
+
+/** Runs the real entry point (from source, or the built bundle) and collects its output. */
+function runMain(env: Record<string, string>, args: string[] = [], entry: 'source' | 'bundle' = 'source') {
+  const argv = entry === 'source' ? ['--import', 'tsx', '--conditions=varsel-source', 'server/src/main.ts'] : [BUNDLE];
+  const child = spawn(process.execPath, [...argv, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,6 +69,25 @@ describe('starting Varsel', () => {
     expect(await run.exited).toBe(78);
     expect(run.output()).toMatch(/PORT/);
     expect(run.output()).toMatch(/REDIS_PREFIX/);
+  });
+
+  it('runs as the one-file bundle npm start uses: serves the console and the API, finds its files, stops on SIGTERM', async () => {
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build first (npm test does)`);
+    const port = await freePort();
+    const run = runMain({ REDIS_URL: inject('redisUrl'), REDIS_PREFIX: testPrefix(), PORT: String(port), VARSEL_ADMIN_PASSWORD: 'startup-test-password' }, ['--role', 'all'], 'bundle');
+    await waitFor('the start-up message', () => run.output().includes(`http://localhost:${port}`), 30_000);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app"');
+    // The directory was seeded from server/fixtures: every KK location of the file is there.
+    const api = await ApiClient.login(`http://127.0.0.1:${port}`, 'admin', 'startup-test-password');
+    const locations = await api.request<unknown[]>('GET', '/api/locations');
+    const rows = readFileSync(path.join(root, 'server/fixtures/kk-locations.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(locations.status).toBe(200);
+    expect(locations.body).toHaveLength(rows);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   it('serves the API and prints where to log in, then stops cleanly on SIGTERM', async () => {

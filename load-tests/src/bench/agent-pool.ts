@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AlertCounts, AlertTimes, Command, ConnectMqttCommand, ConnectResult, ConnectSioCommand, Replies, Reply, WorkerStatus } from './agent-protocol.js';
@@ -8,26 +9,35 @@ import { sleep } from '../timing.js';
 // source under vitest: src/bench and dist/bench are both two levels below load-tests.
 const WORKER_JS = fileURLToPath(new URL('../../dist/bench/agent-worker.js', import.meta.url));
 
-/** The j-th loopback source address: 127.0.0.2 … 127.0.0.251, then 127.0.1.2 …; never the servers' 127.0.0.1. */
-export function sourceAddress(j: number): string {
-  return `127.0.${Math.floor(j / 250)}.${2 + (j % 250)}`;
+/**
+ * The j-th loopback source address of a block of 64,000: 127.<block>.<0-255>.<2-251>. Every
+ * address of 127.0.0.0/8 reaches the loopback interface with no setup; the servers listen on
+ * 127.0.0.1, which is never used as a source.
+ */
+export function sourceAddress(block: number, j: number): string {
+  return `127.${block}.${Math.floor(j / 250) % 256}.${2 + (j % 250)}`;
 }
 
 // 5,000 sockets per source address. A socket bound to an address before connect (localAddress)
 // gets its port from a scan of that address's ports, which becomes slow as the address fills up
 // (measured here: 15,000 sockets from one address took 58 s, 36 s of it kernel time; 3,000 from a
-// fresh address 2 s). Connections closed by the harness also leave their ports in TIME_WAIT for
-// 60 s, so every phase takes fresh addresses instead of the previous phase's.
+// fresh address 2 s). Connections the harness closes leave their ports in TIME_WAIT for 60 s, on
+// the address they were bound to, and make that scan slow again: so every phase takes fresh
+// addresses, and every run a block of its own (a run started within a minute of the previous one
+// would otherwise bind among its 45,000 TIME_WAIT ports: 30 s of connect() per harness process).
 export const SOCKETS_PER_ADDRESS = 5000;
 
 /** Splits `n` agents over processes, and gives each process fresh source addresses for them. */
 export class AddressPlan {
   private next = 0;
 
+  /** `block`: the second octet of every address, 1..254; by default a random one per run. */
+  constructor(readonly block = 1 + randomInt(254)) {}
+
   /** Fresh addresses for `count` sockets (at least one). */
   take(count: number): string[] {
     const n = Math.max(1, Math.ceil(count / SOCKETS_PER_ADDRESS));
-    const out = Array.from({ length: n }, (_, i) => sourceAddress(this.next + i));
+    const out = Array.from({ length: n }, (_, i) => sourceAddress(this.block, this.next + i));
     this.next += n;
     return out;
   }
@@ -99,6 +109,11 @@ const COLLECT_MS = 60_000;
  */
 export class AgentPool {
   private readonly addresses = new AddressPlan();
+
+  /** The source addresses' block: they are 127.<block>.0.2 and up. */
+  get sourceBlock(): number {
+    return this.addresses.block;
+  }
 
   private constructor(private readonly procs: AgentProcess[]) {}
 

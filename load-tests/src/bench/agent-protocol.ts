@@ -20,7 +20,7 @@ export interface ConnectSioCommand {
   /**
    * Loopback source addresses of this process's connections (127.0.0.x), used round-robin. Each
    * should carry at most a few thousand sockets: the kernel finds a free port for a bound socket
-   * by scanning, which gets slow as an address fills up (see sourceAddresses in agent-pool.ts).
+   * by scanning, which gets slow as an address fills up (see SOCKETS_PER_ADDRESS in agent-pool.ts).
    */
   localAddresses: string[];
   concurrency: number;

@@ -78,11 +78,14 @@ process.on('message', (raw: unknown) => {
   );
 });
 
-// The parent went away: close everything and leave.
-process.on('disconnect', () => {
+// The parent went away, or stops us: close everything and leave (an exit, so that node's
+// --cpu-prof, when given, writes its profile).
+const leave = (): void => {
   fleet?.close();
   process.exit(0);
-});
+};
+process.on('disconnect', leave);
+process.once('SIGTERM', leave);
 
 const ready: Ready = { ready: true };
 process.send(ready);

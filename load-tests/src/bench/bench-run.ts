@@ -49,8 +49,8 @@ export async function runBench(o: BenchOptions, opts: { signal?: AbortSignal; pr
   let pool: AgentPool | undefined;
   try {
     const processes = agentProcessCount(o);
-    progress.line(`starting ${processes} harness process(es) (up to ${o.agentsPerProcess} agents each, from 127.0.0.2 up)`);
     pool = await AgentPool.start(group, processes, signal);
+    progress.line(`started ${processes} harness process(es) (up to ${o.agentsPerProcess} agents each, from source addresses 127.${pool.sourceBlock}.0.2 up)`);
     const env: PhaseEnv = { options: o, group, pool, progress, signal, serverNodeArgs };
     // A phase fills in its result as it goes; when it fails, what it measured so far is kept.
     const phase = async (name: string, run: () => Promise<void>): Promise<void> => {

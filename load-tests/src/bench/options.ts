@@ -24,7 +24,7 @@ export const SCENARIO_TITLES: Record<Scenario, string> = {
 
 // 18,000: a process may hold 20,000 open files here (ulimit -n) and needs some for itself.
 export const MAX_SOCKETS_PER_PROCESS = 18_000;
-// 253: harness processes use 127.0.0.2 … 127.0.0.254 as source addresses, one each.
+// 253: a sanity bound; each harness process costs about 100 MB and a share of the cores.
 const MAX_AGENT_PROCESSES = 253;
 
 export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../../results', import.meta.url));
@@ -88,7 +88,7 @@ const OptionsSchema = z
     }
     const processes = agentProcessCount({ agents: o.agents, mqttAgents: o['mqtt-agents'], agentsPerProcess: o['agents-per-process'], scenarios: o.scenarios });
     if (processes > MAX_AGENT_PROCESSES) {
-      ctx.addIssue({ code: 'custom', path: ['agents-per-process'], message: `needs ${processes} harness processes; at most ${MAX_AGENT_PROCESSES} (one loopback source address each)` });
+      ctx.addIssue({ code: 'custom', path: ['agents-per-process'], message: `needs ${processes} harness processes; at most ${MAX_AGENT_PROCESSES}` });
     }
     return { ...o, devices };
   });

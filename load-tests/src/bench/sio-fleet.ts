@@ -9,6 +9,9 @@ import { SocketIoBackoff } from './sio-backoff.js';
 const ENGINE_PATH = '/socket.io/?EIO=4&transport=websocket';
 // 1 s: how often report timeouts and lost heartbeats are looked for.
 const SWEEP_MS = 1000;
+// 256 reports per turn of the event loop: between two turns the process reads what arrived, so a
+// burst of 15,000 reports to send never holds back the receipt time of another agent's frame.
+const REPORT_CHUNK = 256;
 
 /** How one connection attempt of connectAll ended: `ok`, a refusal (`40103 DEVICE_AUTH_FAILED`) or `timeout`. */
 type Outcome = string;
@@ -61,8 +64,9 @@ export class SioFleet {
   private reconnectedAt: Float64Array;
   private marked = false;
   private closed = false;
-  /** Agents with a new alert to report, reported together on the next turn of the event loop. */
-  private toReport: { agent: Agent; alertId: string }[] = [];
+  /** Reports to send, a chunk per turn of the event loop (see REPORT_CHUNK). */
+  private toReport: { agent: Agent; alertId: string; state: ReportState }[] = [];
+  private reportAt = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly cmd: ConnectSioCommand) {
@@ -143,17 +147,12 @@ export class SioFleet {
         break;
       case 'alert':
         if (!this.tracker.receive(e.alert.id, a.i, at)) return;
-        // Reported on the next turn of the event loop: the frames of other agents already read in
-        // this poll phase get their receipt time first, so our own sends do not inflate them.
-        if (this.toReport.length === 0) setImmediate(() => this.reportAll());
-        this.toReport.push({ agent: a, alertId: ackTarget(e.alert) });
+        this.queueReport(a, ackTarget(e.alert), 'delivered');
         break;
       case 'report-answered':
         if (!e.ack.ok) this.tracker.reportFailed(e.alertId, `${e.state} ${e.ack.error.code}`);
-        else if (e.state === 'delivered') {
-          this.tracker.ackSent(e.alertId, a.i, now());
-          this.report(a, e.alertId, 'acknowledged');
-        } else if (e.state === 'acknowledged') this.tracker.ackConfirmed(e.alertId, a.i, at);
+        else if (e.state === 'delivered') this.queueReport(a, e.alertId, 'acknowledged');
+        else if (e.state === 'acknowledged') this.tracker.ackConfirmed(e.alertId, a.i, at);
         break;
       case 'ended':
         this.count(this.disconnects, `session:ended ${e.reason}`);
@@ -197,14 +196,29 @@ export class SioFleet {
     a.retry = setTimeout(() => this.open(a), a.backoff.duration());
   }
 
-  private reportAll(): void {
-    const batch = this.toReport;
-    this.toReport = [];
-    for (const r of batch) this.report(r.agent, r.alertId, 'delivered');
+  /**
+   * Reports are sent on later turns of the event loop, REPORT_CHUNK at a time: the frames of
+   * other agents that arrive meanwhile get their receipt time first, so our own sends do not
+   * inflate them.
+   */
+  private queueReport(agent: Agent, alertId: string, state: ReportState): void {
+    if (this.reportAt === this.toReport.length) setImmediate(() => this.sendReports());
+    this.toReport.push({ agent, alertId, state });
   }
 
-  private report(a: Agent, alertId: string, state: ReportState): void {
-    if (!a.ws?.send(a.wire.report(alertId, state, now()))) this.tracker.reportFailed(alertId, `${state} not connected`);
+  private sendReports(): void {
+    const end = Math.min(this.reportAt + REPORT_CHUNK, this.toReport.length);
+    for (; this.reportAt < end; this.reportAt++) {
+      const { agent, alertId, state } = this.toReport[this.reportAt] as { agent: Agent; alertId: string; state: ReportState };
+      const sentAt = now();
+      if (!agent.ws?.send(agent.wire.report(alertId, state, sentAt))) this.tracker.reportFailed(alertId, `${state} not connected`);
+      else if (state === 'acknowledged') this.tracker.ackSent(alertId, agent.i, sentAt);
+    }
+    if (this.reportAt < this.toReport.length) setImmediate(() => this.sendReports());
+    else {
+      this.toReport = [];
+      this.reportAt = 0;
+    }
   }
 
   /** Report timeouts (the PC agent's 10 s) and lost heartbeats (socket.io-client's ping timeout). */

@@ -7,7 +7,7 @@ import { startRedis, type BenchRedis } from './redis.js';
 import { ServerSet, type LaunchSpec } from './server-set.js';
 import { VarselClient } from '../varsel-client.js';
 
-export const VARSEL_MAIN = path.join(REPO_ROOT, 'server/dist/main.js');
+export const VARSEL_MAIN = path.join(REPO_ROOT, 'server/dist/varsel.mjs');
 
 /**
  * Varsel at production shape: a private Redis (infra/redis/redis.conf), `edges` processes of

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Location, OrgUnit } from '@varsel/shared';
+import { repoPath } from '../paths.js';
 
 /**
  * KK's seven administrations (forvaltninger) and the units below them that the first fleet is
@@ -61,6 +61,6 @@ export function parseLocationsCsv(csv: string): Location[] {
 
 export function loadKkLocations(): Location[] {
   // src/directory and dist/directory both sit two levels below server/.
-  const file = fileURLToPath(new URL('../../fixtures/kk-locations.csv', import.meta.url));
+  const file = repoPath('server/fixtures/kk-locations.csv');
   return parseLocationsCsv(readFileSync(file, 'utf8'));
 }

@@ -29,6 +29,10 @@ function failure(err: unknown): AckResult<never> {
   return { ok: false, error: { code: e.code, message: e.message } };
 }
 
+// The two answers to a report written, made once: an edge sends tens of thousands a second.
+const RECORDED: AckResult<{ recorded: boolean }> = Object.freeze({ ok: true, data: Object.freeze({ recorded: true }) });
+const NOT_RECORDED: AckResult<{ recorded: boolean }> = Object.freeze({ ok: true, data: Object.freeze({ recorded: false }) });
+
 /**
  * The agents' side of the main namespace: authenticates every handshake before the connection
  * is accepted (unknown, wrong-secret and revoked devices never join a room), puts the socket in
@@ -103,10 +107,7 @@ export function attachAgentGateway(
         reply({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code, message: parsed.error.issues[0]?.message ?? 'invalid report' } });
         return;
       }
-      deps.batcher
-        .add({ alertId: parsed.data.alertId, deviceId, state: parsed.data.state })
-        .then((outcome) => reply({ ok: true, data: { recorded: outcome === 'recorded' } }))
-        .catch((err: unknown) => reply(failure(err)));
+      deps.batcher.add({ alertId: parsed.data.alertId, deviceId, state: parsed.data.state }, (err, outcome) => reply(err ? failure(err) : outcome === 'recorded' ? RECORDED : NOT_RECORDED));
     });
   });
 }

@@ -3,10 +3,12 @@ import type { DeliveryStore, Report, ReportOutcome } from '../store/delivery-sto
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 
+/** Called once per report: with the outcome once it is in Redis, or with the error the agent is answered. */
+export type ReportDone = (err: VarselError | null, outcome?: ReportOutcome) => void;
+
 interface Pending {
   report: Report;
-  resolve: (o: ReportOutcome) => void;
-  reject: (e: Error) => void;
+  done: ReportDone;
   /** performance.now() when the report arrived. */
   since: number;
 }
@@ -45,16 +47,18 @@ export class ReportBatcher {
     },
   ) {}
 
-  /** Resolves once the report is in Redis. */
-  add(report: Report): Promise<ReportOutcome> {
+  /**
+   * Queues a report; `done` is called once it is in Redis (a callback, not a promise: an edge
+   * takes tens of thousands of reports a second, and each promise is garbage to collect).
+   */
+  add(report: Report, done: ReportDone): void {
     if (this.queue.length + this.notReadyCount >= this.opts.maxPending) {
       this.opts.metrics.report(report.state, 'failed');
-      return Promise.reject(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
+      done(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
+      return;
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ report, resolve, reject, since: performance.now() });
-      this.scheduleFlush();
-    });
+    this.queue.push({ report, done, since: performance.now() });
+    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -82,13 +86,13 @@ export class ReportBatcher {
             if (!this.draining && performance.now() - p.since < NOT_READY_GIVE_UP_MS) later.push(p);
             else {
               this.opts.metrics.report(p.report.state, 'failed');
-              p.reject(new VarselError('UNAVAILABLE', 'The alert is still being sent; retry.'));
+              p.done(new VarselError('UNAVAILABLE', 'The alert is still being sent; retry.'));
             }
             return;
           }
           this.opts.metrics.report(p.report.state, o);
           if (o === 'recorded') touched.add(p.report.alertId);
-          p.resolve(o);
+          p.done(null, o);
         });
         if (touched.size > 0) this.opts.onRecorded(touched);
         if (later.length > 0) this.retryLater(later);
@@ -97,7 +101,7 @@ export class ReportBatcher {
         const e = new VarselError('UNAVAILABLE');
         for (const p of batch) {
           this.opts.metrics.report(p.report.state, 'failed');
-          p.reject(e);
+          p.done(e);
         }
       }
     }
