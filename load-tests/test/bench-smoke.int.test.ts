@@ -49,6 +49,13 @@ describe('the fan-out benchmark (CI smoke)', () => {
       expect(r.acks?.allCountedMs).not.toBeNull();
     }
     expect(run.result.varsel).toMatchObject({ received: 3000, expected: 3000 });
+    // Varsel's own metrics, read from every edge and the worker, agree with the agents.
+    const [m] = run.result.serverMetrics;
+    expect(m?.unreadable).toEqual([]);
+    expect(m?.edges.map((e) => e.connectedAgents)).toEqual([1500, 1500]);
+    const received = (run.result.varsel?.rounds ?? []).reduce((a, r) => a + r.received, 0);
+    expect(m?.reports.acknowledged?.recorded).toBe(received);
+    expect(m?.fanout.jobs.completed).toBe(run.result.varsel?.rounds.length);
     expect(run.result.bare).toMatchObject({ received: 3000, expected: 3000 });
     expect(run.files).not.toBeNull();
     for (const f of Object.values(run.files ?? {})) expect(existsSync(f)).toBe(true);

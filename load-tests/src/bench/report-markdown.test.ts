@@ -34,6 +34,20 @@ function result() {
         enrolled: 50_000, enrollMs: 20_000, connect: { agents: 45_000, connected: 45_000, failed: {}, ms: 30_000, edgeRssBeforeKiB: [80_000], edgeRssAfterKiB: [80_000 + 45_000 * 14] , kibPerAgent: 14 },
         reach: { devices: 50_000, samples: 9, allMs: 1.2, unitsMs: 2.5, unitsDevices: 50_000 },
         broadcast: varsel, curves: null, storm: storm(9000, 9500), oneEdge: summarizeRounds([round(300, { expected: 15_000, received: 15_000 })]), disconnects: {}, problems: [],
+        metrics: [
+          {
+            at: 'after the broadcast rounds (a)',
+            edges: [{ name: 'varsel-edge-0', connectedAgents: 15_000, eventLoopLagP99Ms: 210.5, eventLoopLagMaxMs: 640, rssMiB: 230 }],
+            reports: { delivered: { recorded: 90_000, unchanged: 0 }, acknowledged: { recorded: 90_000, failed: 0 } },
+            reportBatches: { count: 300, meanSize: 600, meanMs: 4.2, p99MsAtMost: 25 },
+            replayedMessages: 0,
+            handshakeRefusals: {},
+            fanout: { jobs: { completed: 2 }, count: 2, meanMs: 61.5, p99MsAtMost: 100 },
+            alertsAccepted: 2,
+            queues: {},
+            unreadable: [],
+          },
+        ],
       },
       bare: { connect: { agents: 45_000, connected: 45_000, failed: {}, ms: 25_000, edgeRssBeforeKiB: [60_000], edgeRssAfterKiB: [60_000 + 45_000 * 12], kibPerAgent: 12 }, broadcast: bare, curves: null, storm: storm(8000, null), disconnects: {}, problems: [] },
       mqtt: { connected: 15_000, connectMs: 9000, broadcast: summarizeRounds([round(400, { expected: 15_000, received: 14_990 })]), problems: ['mosquitto (c) round 1: 10 of 15000 agents never received the broadcast'] },
@@ -78,6 +92,10 @@ describe('renderMarkdown', () => {
     expect(failedAttempts({ 'transport close': 45_000, 'connect ECONNREFUSED': 6067, 'connect timeout': 545, 'refused 50301 UNAVAILABLE': 3 })).toBe('6,615 (ECONNREFUSED 6,067, timeout 545, refused 50301 UNAVAILABLE 3)');
     expect(failedAttempts({ 'transport close': 45_000 })).toBe('0');
     expect(md).toContain('| Varsel | 45,000 | 900 | 1,100 | 1,000 | 8,900 | 9,000 | 9,500 | 9,500 | 0 | 120 |');
+  });
+
+  it("shows Varsel's own metrics, one row per read", () => {
+    expect(md).toContain('| after the broadcast rounds (a) | 15,000 | 90,000 / 90,000 | 0 / 0 / 0 | 300, 600, 4.2 / 25 | 0 | 2, 61.5 / 100 | 211 / 640 | 230 |');
   });
 
   it('lists every round, the warm-up marked, and the problems', () => {

@@ -1,10 +1,12 @@
 import type { BroadcastSummary, RoundFigures } from './figures.js';
 import type { BenchResult } from './result.js';
 import type { StormFigures } from './scenarios/reconnect-storm.js';
+import type { ServerMetrics } from './server-metrics.js';
 
 /** The Markdown summary of a run (`<date>-<commit>.md`, also printed last on stdout). Pure. */
 
 const int = (v: number | null | undefined): string => (v == null ? '–' : Math.round(v).toLocaleString('en'));
+const num = (v: number | null | undefined): string => (v == null ? '–' : (Math.round(v * 10) / 10).toLocaleString('en'));
 const ms = (v: number | null | undefined): string => (v == null ? '–' : `${int(v)} ms`);
 const x2 = (v: number | null | undefined): string => (v == null ? '–' : `${v.toFixed(2)}×`);
 
@@ -101,6 +103,19 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
     lines.push('');
   }
 
+  if (r.serverMetrics.length > 0) {
+    lines.push("## Varsel's own metrics");
+    lines.push('');
+    lines.push(
+      "Read from every edge's `/metrics` and every worker's `METRICS_PORT` (Prometheus text): the server's account of the same events. Counters are totals since the processes started (the storm's edges were started anew); the event-loop delay is since the previous read.",
+    );
+    lines.push('');
+    lines.push('| read | agents connected, per edge | reports recorded: delivered / acknowledged | unchanged / not targeted / failed | report batches: number, mean size, mean / p99 ≤ ms | replayed | fan-out jobs: completed, mean / p99 ≤ ms | edge event-loop delay p99 / max, ms | edge RSS, MiB |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const m of r.serverMetrics) lines.push(metricsRow(m));
+    lines.push('');
+  }
+
   const lost = Object.entries({ ...prefix('Varsel', r.disconnects.varsel), ...prefix('bare', r.disconnects.bare) });
   if (lost.length > 0) lines.push(`Connections lost outside the storms: ${lost.map(([k, n]) => `${k}: ${n}`).join(', ')}.`, '');
   if (r.problems.length > 0) {
@@ -147,4 +162,25 @@ export function failedAttempts(disconnects: Record<string, number>): string {
     .sort((a, b) => b[1] - a[1]);
   const total = failed.reduce((a, [, v]) => a + v, 0);
   return total === 0 ? '0' : `${int(total)} (${failed.map(([k, v]) => `${k} ${int(v)}`).join(', ')})`;
+}
+
+function metricsRow(m: ServerMetrics): string {
+  const sum = (outcome: string): number => Object.values(m.reports).reduce((a, row) => a + (row[outcome] ?? 0), 0);
+  const rec = (state: string): string => int(m.reports[state]?.recorded ?? 0);
+  const b = m.reportBatches;
+  const f = m.fanout;
+  const each = <T>(pick: (e: ServerMetrics['edges'][number]) => T, fmt: (v: T) => string): string => m.edges.map((e) => fmt(pick(e))).join(', ');
+  return [
+    '',
+    m.at + (m.unreadable.length > 0 ? ` (not read: ${m.unreadable.length})` : ''),
+    each((e) => e.connectedAgents, int),
+    `${rec('delivered')} / ${rec('acknowledged')}`,
+    `${int(sum('unchanged'))} / ${int(sum('not_targeted'))} / ${int(sum('failed'))}`,
+    `${int(b.count)}, ${int(b.meanSize)}, ${num(b.meanMs)} / ${num(b.p99MsAtMost)}`,
+    int(m.replayedMessages),
+    `${int(f.jobs.completed ?? 0)}, ${num(f.meanMs)} / ${num(f.p99MsAtMost)}`,
+    each((e) => [e.eventLoopLagP99Ms, e.eventLoopLagMaxMs] as const, ([p, x]) => `${int(p)} / ${int(x)}`),
+    each((e) => e.rssMiB, int),
+    '',
+  ].join(' | ').trim();
 }

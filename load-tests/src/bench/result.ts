@@ -6,6 +6,7 @@ import type { RoundCurves } from './scenarios/broadcast-round.js';
 import type { MqttPhaseResult } from './scenarios/mqtt-phase.js';
 import type { StormFigures } from './scenarios/reconnect-storm.js';
 import type { ReachFigures, VarselPhaseResult } from './scenarios/varsel-phase.js';
+import type { ServerMetrics } from './server-metrics.js';
 
 /**
  * The JSON document of a run (`<date>-<commit>.json`). The top-level figures are the ones the
@@ -63,6 +64,8 @@ export interface BenchResult {
     bareConnect: { connected: number; ms: number; failed: Record<string, number>; edgeRssBeforeKiB: number[]; edgeRssAfterKiB: number[] } | null;
     mqttConnect: { connected: number; ms: number } | null;
   };
+  /** Varsel's own Prometheus metrics, read after the broadcast rounds and after the storm. */
+  serverMetrics: ServerMetrics[];
   /** Connections lost during a phase other than by the storm's kill, by reason. */
   disconnects: { varsel: Record<string, number>; bare: Record<string, number> };
   problems: string[];
@@ -142,6 +145,7 @@ export function buildResult(x: {
       mqttConnect: m ? { connected: m.connected, ms: m.connectMs } : null,
     },
     disconnects: { varsel: v?.disconnects ?? {}, bare: b?.disconnects ?? {} },
+    serverMetrics: v?.metrics ?? [],
     problems: [...phases.errors, ...(v?.problems ?? []), ...(b?.problems ?? []), ...(m?.problems ?? [])],
     curves: { varsel: v?.curves ?? null, bare: b?.curves ?? null },
   };

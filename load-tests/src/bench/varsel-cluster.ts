@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessGroup } from './processes.js';
-import { REPO_ROOT } from './processes.js';
+import { REPO_ROOT, freePort } from './processes.js';
+import type { MetricsSource } from './server-metrics.js';
 import { startRedis, type BenchRedis } from './redis.js';
 import { ServerSet, type LaunchSpec } from './server-set.js';
 import { VarselClient } from '../varsel-client.js';
@@ -20,6 +21,8 @@ export interface VarselCluster {
   password: string;
   /** A logged-in API client per edge (a session is valid on every edge; each edge serves its own). */
   clients: VarselClient[];
+  /** Where each process serves Prometheus metrics: edges on their HTTP port, workers on METRICS_PORT. */
+  metricsSources(): { edges: MetricsSource[]; workers: MetricsSource[] };
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function startVarselCluster(group: ProcessGroup, o: { edges: number
     // main.ts prints "is running" on stdout whatever the log level; "listening" at info.
     ready: ['is running', '"listening"'],
   });
+  const workerMetricsPorts: number[] = [];
   let servers: ServerSet;
   try {
     servers = await ServerSet.start(group, {
@@ -55,7 +59,12 @@ export async function startVarselCluster(group: ProcessGroup, o: { edges: number
       backendName: 'worker',
       edgeSpec,
       // info: the worker logs once per fan-out job ("alert fanned out"), which is cheap and useful.
-      backendSpec: () => Promise.resolve({ command: process.execPath, args: [...o.nodeArgs, VARSEL_MAIN, '--role', 'worker'], env: env({ LOG_LEVEL: 'info' }), ready: ['"worker started"'] }),
+      backendSpec: async () => {
+        // A port of its own for each worker's /metrics (the default, 9464, would be shared).
+        const metricsPort = await freePort();
+        workerMetricsPorts.push(metricsPort);
+        return { command: process.execPath, args: [...o.nodeArgs, VARSEL_MAIN, '--role', 'worker'], env: env({ LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort) }), ready: ['"worker started"'] };
+      },
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } catch (err) {
@@ -69,7 +78,11 @@ export async function startVarselCluster(group: ProcessGroup, o: { edges: number
   try {
     const clients: VarselClient[] = [];
     for (const e of servers.edges) clients.push((await VarselClient.login(e.url, 'admin', password, API_TIMEOUT_MS)).client);
-    return { redis, servers, password, clients, stop };
+    const metricsSources = (): { edges: MetricsSource[]; workers: MetricsSource[] } => ({
+      edges: servers.edges.map((e) => ({ name: e.name, url: `${e.url}/metrics` })),
+      workers: workerMetricsPorts.map((port, i) => ({ name: `varsel-worker-${i}`, url: `http://127.0.0.1:${port}/metrics` })),
+    });
+    return { redis, servers, password, clients, metricsSources, stop };
   } catch (err) {
     await stop();
     throw err;

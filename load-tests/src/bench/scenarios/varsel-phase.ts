@@ -9,6 +9,7 @@ import { runRounds, type Broadcaster, type RoundContext, type RoundCurves } from
 import { connectAgents, edgeOf, type ConnectFigures, type Credentials } from './connect.js';
 import { enrollDevices } from './enroll.js';
 import { reconnectStorm, type StormFigures } from './reconnect-storm.js';
+import { scrapeServerMetrics, type ServerMetrics } from '../server-metrics.js';
 import type { PhaseEnv } from './phase-env.js';
 
 export interface ReachFigures {
@@ -31,13 +32,15 @@ export interface VarselPhaseResult {
   curves: RoundCurves | null;
   storm: StormFigures | null;
   oneEdge: BroadcastSummary | null;
+  /** Varsel's own /metrics, read after the broadcast rounds and after the storm. */
+  metrics: ServerMetrics[];
   /** Connections lost unexpectedly (not by the storm's kill) during the phase, by reason. */
   disconnects: Record<string, number>;
   problems: string[];
 }
 
 export function emptyVarselResult(): VarselPhaseResult {
-  return { enrolled: 0, enrollMs: 0, connect: null, reach: null, broadcast: null, curves: null, storm: null, oneEdge: null, disconnects: {}, problems: [] };
+  return { enrolled: 0, enrollMs: 0, connect: null, reach: null, broadcast: null, curves: null, storm: null, oneEdge: null, metrics: [], disconnects: {}, problems: [] };
 }
 
 /**
@@ -77,6 +80,9 @@ export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): 
           problems.push(`varsel round ${r.round}: the API counts ${c.delivered} delivered and ${c.acknowledged} acknowledged, expected ${r.expected}`);
         }
       }
+      const m = await readMetrics(cluster, 'after the broadcast rounds (a)');
+      result.metrics.push(m);
+      problems.push(...metricsProblems(m, rounds.rounds.reduce((a, r) => a + r.received, 0)));
     }
     if (has('d')) {
       const storm = await reconnectStorm({ pool, agents: await pool.connected(), servers: cluster.servers, processes, timeoutMs: o.stormTimeoutMs, progress, signal }, 'varsel storm', async (edge) => {
@@ -84,6 +90,8 @@ export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): 
         return (await client.sendAlert(benchAlertInput())).id;
       });
       result.storm = storm;
+      // The edges were restarted: their counters cover the storm alone.
+      result.metrics.push(await readMetrics(cluster, 'after the reconnect storm (d)'));
       progress.line(`varsel storm: all reconnected at ${storm.allConnectedMs ?? '-'} ms, all caught up at ${storm.allCaughtUpMs ?? '-'} ms (99 %: ${storm.caughtUp99Ms ?? '-'} ms)`);
       if (storm.allCaughtUpMs === null) problems.push(`varsel storm: ${storm.caughtUp ?? 0} of ${storm.agents} agents caught up the alert in time`);
     }
@@ -173,4 +181,25 @@ function unexpected(all: Record<string, number>, storm: StormFigures | null): Re
   const out = { ...all };
   for (const [k, v] of Object.entries(storm?.disconnects ?? {})) out[k] = (out[k] ?? 0) - v;
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v > 0));
+}
+
+function readMetrics(cluster: VarselCluster, at: string): Promise<ServerMetrics> {
+  const { edges, workers } = cluster.metricsSources();
+  return scrapeServerMetrics(at, edges, workers);
+}
+
+/**
+ * The server's counters against what the agents saw: every broadcast the agents received was
+ * reported delivered and acknowledged, and recorded exactly once; no report failed.
+ */
+export function metricsProblems(m: ServerMetrics, received: number): string[] {
+  const p: string[] = [];
+  if (m.unreadable.length > 0) p.push(`varsel metrics ${m.at}: not read from ${m.unreadable.join('; ')}`);
+  for (const state of ['delivered', 'acknowledged']) {
+    const recorded = m.reports[state]?.recorded ?? 0;
+    if (recorded !== received) p.push(`varsel metrics ${m.at}: ${recorded} ${state} reports recorded, the agents received ${received} broadcasts`);
+  }
+  const failed = Object.values(m.reports).reduce((a, row) => a + (row.failed ?? 0), 0);
+  if (failed > 0) p.push(`varsel metrics ${m.at}: ${failed} reports failed (not written; the agents resent them)`);
+  return p;
 }
