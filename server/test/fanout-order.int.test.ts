@@ -20,8 +20,9 @@ describe('an alert that agents get before its fan-out is done', () => {
   });
   const view = async (id: string): Promise<AlertView> => (await admin.request<AlertView>('GET', `/api/alerts/${id}`)).body;
 
-  it('counts the whole audience when an agent got the alert by replay before the fan-out, and holds its report until the fan-out is done', async () => {
+  it('counts the whole audience when an agent got the alert by replay before the fan-out, and records reports by org unit until the audience is fixed', async () => {
     const [early, late, offline] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF'), 3);
+    const [outsider] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'BIF'), 1);
     const live = new TestAgent(v.url, early!);
     agents.push(live);
     await live.connected();
@@ -35,15 +36,19 @@ describe('an alert that agents get before its fan-out is done', () => {
     await waitFor('the replay', () => replayed.received.some((a) => a.id === id));
     expect((await view(id)).fanout.state).toBe('queued');
 
-    // Its report arrives before the audience is fixed: the edge writes it once the fan-out is done.
-    const reported = replayed.report(id, 'delivered');
-    await new Promise((r) => setTimeout(r, 300));
+    // Its report arrives before the audience is fixed: its org unit is in the audience, so it counts.
+    expect(await replayed.report(id, 'delivered')).toEqual({ ok: true, data: { recorded: true } });
+    // A device of another unit that reports the alert does not.
+    const stranger = new TestAgent(v.url, outsider!);
+    agents.push(stranger);
+    await stranger.connected();
+    expect(await stranger.report(id, 'delivered')).toEqual({ ok: true, data: { recorded: false } });
+    expect((await view(id)).counts).toMatchObject({ targeted: 0, delivered: 1 });
+
     worker = await startVarsel({ redisUrl: inject('redisUrl'), prefix, role: 'worker' });
     await waitFor('the live broadcast', () => live.received.some((a) => a.id === id));
-    const answer = await reported;
+    await waitFor('the fan-out', async () => (await view(id)).fanout.state === 'done');
     const after = await view(id);
-    expect(answer).toEqual({ ok: true, data: { recorded: true } });
-    expect(after.fanout.state).toBe('done');
     // The broadcast left before the fan-out finished (the audience is fixed after it).
     expect(Date.parse(after.fanout.broadcastAt!)).toBeLessThanOrEqual(Date.parse(after.fanout.doneAt!));
     // Every device of the unit is targeted, the offline one and the replayed one included.

@@ -49,9 +49,9 @@ export async function runFanout(d: FanoutDeps, alertId: string, faultDelayMs = 0
   // sent after that answer.
   await d.alerts.markBroadcast(alert.id);
   // Fixing the audience only now keeps its union of up to 50,000 device ids (tens of ms of Redis
-  // time) out of the siren's path. Reports that arrive before the fan-out is done are written
-  // again a little later (RECORD_REPORTS answers them "not yet"); "done" is recorded last, so it
-  // still means broadcast and audience fixed.
+  // time) out of the siren's path. Until it is fixed, RECORD_REPORTS admits a report by the
+  // device's org unit (and adds the device to the set the union keeps); "done" is recorded last,
+  // so it still means broadcast and audience fixed.
   const targeted = await d.alerts.fixAudience(alert.id, setKeys);
   await d.alerts.markFanoutDone(alert.id);
   if (alert.msgType === 'cancel') await d.delivery.markFinal(originalId, 'cancelled');

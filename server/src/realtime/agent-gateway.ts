@@ -107,7 +107,9 @@ export function attachAgentGateway(
         reply({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code, message: parsed.error.issues[0]?.message ?? 'invalid report' } });
         return;
       }
-      deps.batcher.add({ alertId: parsed.data.alertId, deviceId, state: parsed.data.state }, (err, outcome) => reply(err ? failure(err) : outcome === 'recorded' ? RECORDED : NOT_RECORDED));
+      deps.batcher.add({ alertId: parsed.data.alertId, deviceId, orgUnit, state: parsed.data.state }, (err, outcome) =>
+        reply(err ? failure(err) : outcome === 'recorded' ? RECORDED : NOT_RECORDED),
+      );
     });
   });
 }

@@ -308,7 +308,7 @@ export function throwOnMultiError(res: [Error | null, unknown][] | null): unknow
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    varselRecordReports(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, nowMs: number, ...deviceAndRank: (string | number)[]): Result<number[], Context>;
+    varselRecordReports(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, nowMs: number, ...deviceRankUnit: (string | number)[]): Result<number[], Context>;
     varselReplayCheck(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, deviceId: string, newer: 0 | 1, nowMs: number): Result<number, Context>;
     varselMarkFinal(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, rank: number, cursor: string, count: number, nowMs: number): Result<[string, number], Context>;
     varselUnacknowledged(expectedKey: string, stateKey: string, cursor: string, count: number): Result<[string, string[]], Context>;

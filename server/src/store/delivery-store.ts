@@ -6,12 +6,12 @@ import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK, UNACKNOWLEDGED } from './lua.
 export interface Report {
   alertId: string;
   deviceId: string;
+  /** The device's own org unit: decides whether it is in the audience before the fan-out fixed it. */
+  orgUnit: string;
   state: ReportedState;
 }
 /** What became of one report: `recorded` moved the state forward. */
 export type ReportOutcome = 'recorded' | 'unchanged' | 'not-targeted';
-/** A write's result: an outcome, or `not-ready` (the alert's fan-out is not done; nothing changed, write it again later). */
-export type WriteResult = ReportOutcome | 'not-ready';
 
 
 /** 1,000 devices per Lua call: a 50,000-device audience is finalised in 50 short steps. */
@@ -42,25 +42,25 @@ export class DeliveryStore {
    * Writes a batch of reports: one script call per alert, all sent at once (one round trip);
    * outcomes in input order.
    */
-  async recordReports(reports: readonly Report[], now = Date.now()): Promise<WriteResult[]> {
+  async recordReports(reports: readonly Report[], now = Date.now()): Promise<ReportOutcome[]> {
     const byAlert = new Map<string, number[]>();
     reports.forEach((r, i) => {
       const list = byAlert.get(r.alertId);
       if (list) list.push(i);
       else byAlert.set(r.alertId, [i]);
     });
-    const outcomes: WriteResult[] = new Array<WriteResult>(reports.length);
+    const outcomes: ReportOutcome[] = new Array<ReportOutcome>(reports.length);
     await Promise.all(
       [...byAlert].map(async ([alertId, indexes]) => {
-        const pairs: (string | number)[] = [];
+        const triples: (string | number)[] = [];
         for (const i of indexes) {
           const r = reports[i] as Report;
-          pairs.push(r.deviceId, DELIVERY_STATES.indexOf(r.state));
+          triples.push(r.deviceId, DELIVERY_STATES.indexOf(r.state), r.orgUnit);
         }
-        const res = await this.redis.varselRecordReports(...this.stateKeys(alertId), now, ...pairs);
+        const res = await this.redis.varselRecordReports(...this.stateKeys(alertId), now, ...triples);
         indexes.forEach((i, k) => {
           const v = res[k];
-          outcomes[i] = v === -2 ? 'not-ready' : v === -1 ? 'not-targeted' : v === 0 ? 'unchanged' : 'recorded';
+          outcomes[i] = v === -1 ? 'not-targeted' : v === 0 ? 'unchanged' : 'recorded';
         });
       }),
     );

@@ -14,40 +14,57 @@ local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'ackno
 `;
 
 /**
+ * Shared by the scripts that add devices to an audience: whether the fan-out has fixed it.
+ * `fixedAt` marks the fix; an alert fanned out before that field existed shows it by `state=done`
+ * (its fan-out fixed the audience before it broadcast), and a fan-out marks done only after it.
+ */
+const AUDIENCE_FIXED = `
+local function audienceFixed(statsKey)
+  return redis.call('HEXISTS', statsKey, 'fixedAt') == 1 or redis.call('HGET', statsKey, 'state') == 'done'
+end
+`;
+
+/**
  * recordReports: a batch of reports for one alert. Each moves one device's state forward, never
  * backwards, and counts each progress state the device newly reached; final states (rank >= 4)
  * never change. One call per alert and batch: the counters are incremented once per state, not
- * once per report, and the edge sends one command instead of one per report. Reports that arrive
- * after the broadcast but before the fan-out job fixed the audience and finished (its `state` is
- * not yet `done`) change nothing and come back as -2, to be written again a little later.
+ * once per report, and the edge sends one command instead of one per report.
+ * A device is in the audience when it is in the expected set. Until the fan-out has fixed that
+ * set (AUDIENCE_FIXED; the broadcast leaves before it), a device whose own org unit is one of the
+ * alert's units is in the audience too, and is added to the set, which the fix keeps.
  *   KEYS[1] alertExpected(id)     SET of device ids in the audience
  *   KEYS[2] alertDeviceState(id)  HASH device id -> rank
- *   KEYS[3] alertStats(id)        HASH counters
+ *   KEYS[3] alertStats(id)        HASH counters, `units` ('all' or comma-separated), `fixedAt`, `state`
  *   KEYS[4] alertDeviceTimes(id)  HASH device id -> "rank:ms,…"
  *   ARGV[1] now, ms
- *   ARGV[2], ARGV[3], … pairs of device id and new rank: 2 delivered, 3 displayed, 4 acknowledged
- *           (DELIVERY_STATES index)
- * Returns one number per pair, in order: -2 when the fan-out is not done yet, -1 when the device
- * is not in the alert's audience (or there is no such alert), 0 when it was already at or past
- * that state, else the new rank.
+ *   ARGV[2], ARGV[3], ARGV[4], … triples of device id, new rank (2 delivered, 3 displayed,
+ *           4 acknowledged: DELIVERY_STATES index) and the device's own org unit
+ * Returns one number per triple, in order: -1 when the device is not in the alert's audience (or
+ * there is no such alert), 0 when it was already at or past that state, else the new rank.
  */
-export const RECORD_REPORTS = STAMP + `
+export const RECORD_REPORTS = STAMP + AUDIENCE_FIXED + `
 local now = ARGV[1]
 local out = {}
-local state = redis.call('HGET', KEYS[3], 'state')
-if state ~= 'done' then
-  -- No state at all: no such alert. Any other: stored, its fan-out not done yet.
-  local res = -2
-  if not state then res = -1 end
-  for i = 2, #ARGV, 2 do out[#out + 1] = res end
-  return out
+local units = nil
+if not audienceFixed(KEYS[3]) then
+  units = redis.call('HGET', KEYS[3], 'units')
+  if not units then
+    for i = 2, #ARGV, 3 do out[#out + 1] = -1 end
+    return out
+  end
+  if units ~= 'all' then units = ',' .. units .. ',' end
 end
 local reached = { 0, 0, 0, 0 }
-for i = 2, #ARGV, 2 do
+for i = 2, #ARGV, 3 do
   local dev = ARGV[i]
   local new = tonumber(ARGV[i + 1])
   local res = 0
-  if redis.call('SISMEMBER', KEYS[1], dev) == 0 then
+  local member = redis.call('SISMEMBER', KEYS[1], dev) == 1
+  if not member and units and (units == 'all' or string.find(units, ',' .. ARGV[i + 2] .. ',', 1, true)) then
+    redis.call('SADD', KEYS[1], dev)
+    member = true
+  end
+  if not member then
     res = -1
   else
     local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
@@ -82,10 +99,13 @@ return out
  *   ARGV[1] device id  ARGV[2] 1 when the alert is newer than the agent's cursor, else 0  ARGV[3] now, ms
  * Returns 1 when the alert is to be replayed, else 0.
  */
-export const REPLAY_CHECK = STAMP + `
+export const REPLAY_CHECK = STAMP + AUDIENCE_FIXED + `
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[2] ~= '1' and cur >= 2 then return 0 end
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[3], 'targeted', 1) end
+-- Before the fan-out fixed the audience, its union counts the device; after, it is one more.
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and audienceFixed(KEYS[3]) then
+  redis.call('HINCRBY', KEYS[3], 'targeted', 1)
+end
 if cur == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], 1)
   stamp(KEYS[4], ARGV[1], '1:' .. ARGV[3])
@@ -156,9 +176,9 @@ return redis.call('HGETALL', KEYS[1])
 
 /**
  * startFanout: fix an alert's audience once. The first call stores the expected device set as the
- * union of the given sets (and of any device replay added before it) and records `targeted` and
- * `fixedAt`; later calls (a retried job) change nothing. Replay may have created `targeted` early
- * (a device that reconnected between the store and the fan-out); `fixedAt` alone marks the fix.
+ * union of the given sets (and of any device replay or a report added before it) and records
+ * `targeted` and `fixedAt`; later calls (a retried job) change nothing. `fixedAt` marks the fix:
+ * until it is set, replay and reports add devices to the set without counting them.
  *   KEYS[1] alertExpected(id)   KEYS[2] alertStats(id)   KEYS[3..] the device sets to unite
  *   ARGV[1] now, ms
  * Returns the number of devices targeted.
