@@ -136,10 +136,11 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     io.attach(httpServer);
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
-    // The agents' own traffic (handshakes, replay, reports) on a connection of its own, auto-pipelined.
+    // Handshakes and replay on a connection of their own, auto-pipelined. Report batches are
+    // already one command per alert: they go out at once on the store's connection, instead of
+    // waiting for the next turn of a busy event loop.
     const realtime = conn('realtime', 'realtime');
-    const realtimeDelivery = new DeliveryStore(realtime, keys);
-    batcher = new ReportBatcher(realtimeDelivery, {
+    batcher = new ReportBatcher(delivery, {
       flushMs: config.ACK_FLUSH_MS,
       batchMax: config.ACK_BATCH_MAX,
       // 100,000 reports in memory at most (about 20 MB) before agents are told to retry.
@@ -151,7 +152,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     attachAgentGateway(io, {
       devices: new DeviceStore(realtime, keys),
       batcher,
-      replay: new Replay(new AlertStore(realtime, keys), realtimeDelivery),
+      replay: new Replay(new AlertStore(realtime, keys), new DeliveryStore(realtime, keys)),
       log: log.child({ area: 'realtime' }),
       metrics,
     });

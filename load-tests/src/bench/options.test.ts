@@ -24,7 +24,7 @@ describe('parseBenchCommand', () => {
       devices: 50_000,
       edges: 3,
       workers: 1,
-      rounds: 3,
+      rounds: 5,
       scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
       mqttAgents: 15_000,
       agentsPerProcess: 15_000,
@@ -86,6 +86,6 @@ describe('agentProcessCount', () => {
 describe('benchOptions', () => {
   it('takes the defaults and overrides them (for the CI smoke test)', () => {
     const o = benchOptions({ agents: 3000, devices: 3000, edges: 2, scenarios: ['a', 'b'] });
-    expect(o).toMatchObject({ agents: 3000, devices: 3000, edges: 2, scenarios: ['a', 'b'], rounds: 3, workers: 1 });
+    expect(o).toMatchObject({ agents: 3000, devices: 3000, edges: 2, scenarios: ['a', 'b'], rounds: 5, workers: 1 });
   });
 });

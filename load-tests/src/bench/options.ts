@@ -60,7 +60,7 @@ const OptionsSchema = z
     devices: z.string().optional(),
     edges: wholeNumber(1, 16, 3),
     workers: wholeNumber(1, 8, 1),
-    rounds: wholeNumber(1, 20, 3),
+    rounds: wholeNumber(1, 20, 5),
     scenarios: ScenarioListSchema,
     'mqtt-agents': wholeNumber(1, MAX_SOCKETS_PER_PROCESS, 15_000, 'one edge and one Mosquitto hold them all'),
     'agents-per-process': wholeNumber(100, MAX_SOCKETS_PER_PROCESS, 15_000, 'the open-file limit of one process'),
@@ -143,7 +143,7 @@ same run with a bare socket.io server set and with Mosquitto. Writes
                            (default max(50000, --agents))
   --edges N                Varsel edges, and bare socket.io servers (default 3)
   --workers N              Varsel workers, and bare emitters (default 1)
-  --rounds N               measured rounds per broadcast, after one warm-up round (default 3)
+  --rounds N               measured rounds per broadcast, after one warm-up round (default 5)
   --scenarios LIST         subset of a,b,c,d,e,f,g (default all):
 ${SCENARIOS.map((s) => `                             ${s}: ${SCENARIO_TITLES[s]}`).join('\n')}
   --mqtt-agents N          agents of scenario c (default 15000, at most ${MAX_SOCKETS_PER_PROCESS})

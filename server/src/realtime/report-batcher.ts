@@ -11,6 +11,10 @@ interface Pending {
   done: ReportDone;
 }
 
+// 2 batches written at once: while Redis runs one, the next is on its way (Redis runs them in the
+// order sent, so a device's reports keep their order); more would only queue in Redis.
+const IN_FLIGHT_MAX = 2;
+
 /**
  * Gathers agent reports for a few milliseconds and writes them in one round trip (one script
  * call per alert), instead of one round trip each. Bounded: past `maxPending` new reports are
@@ -19,7 +23,8 @@ interface Pending {
 export class ReportBatcher {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly delivery: DeliveryStore,
@@ -53,41 +58,51 @@ export class ReportBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flushing = this.flushing.then(() => this.flushOnce());
+      this.pump();
     }, ms);
   }
 
-  private async flushOnce(): Promise<void> {
-    while (this.queue.length > 0) {
+  /** Starts writing batches while there are reports and room in flight. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < IN_FLIGHT_MAX) {
       const batch = this.queue.splice(0, this.opts.batchMax);
-      const started = performance.now();
-      try {
-        const outcomes = await this.delivery.recordReports(batch.map((p) => p.report));
-        this.opts.metrics.reportBatch(batch.length, (performance.now() - started) / 1000);
-        const touched = new Set<string>();
-        batch.forEach((p, i) => {
-          const o = outcomes[i] ?? 'unchanged';
-          this.opts.metrics.report(p.report.state, o);
-          if (o === 'recorded') touched.add(p.report.alertId);
-          p.done(null, o);
-        });
-        if (touched.size > 0) this.opts.onRecorded(touched);
-      } catch (err) {
-        this.opts.log.warn({ err, reports: batch.length }, 'writing a report batch failed; agents will resend');
-        const e = new VarselError('UNAVAILABLE');
-        for (const p of batch) {
-          this.opts.metrics.report(p.report.state, 'failed');
-          p.done(e);
-        }
+      this.inFlight++;
+      void this.write(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.pump();
+        else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const outcomes = await this.delivery.recordReports(batch.map((p) => p.report));
+      this.opts.metrics.reportBatch(batch.length, (performance.now() - started) / 1000);
+      const touched = new Set<string>();
+      batch.forEach((p, i) => {
+        const o = outcomes[i] ?? 'unchanged';
+        this.opts.metrics.report(p.report.state, o);
+        if (o === 'recorded') touched.add(p.report.alertId);
+        p.done(null, o);
+      });
+      if (touched.size > 0) this.opts.onRecorded(touched);
+    } catch (err) {
+      this.opts.log.warn({ err, reports: batch.length }, 'writing a report batch failed; agents will resend');
+      const e = new VarselError('UNAVAILABLE');
+      for (const p of batch) {
+        this.opts.metrics.report(p.report.state, 'failed');
+        p.done(e);
       }
     }
   }
 
-  /** Writes what is queued (for shutdown). */
+  /** Writes what is queued and waits for every write (for shutdown). */
   async drain(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = this.flushing.then(() => this.flushOnce());
-    await this.flushing;
+    this.pump();
+    if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

@@ -7,8 +7,8 @@ export type { Redis };
  * What a connection is for decides how it behaves while Redis is away:
  * - `command`: the stores behind HTTP and sockets. A command waits for a reconnect at most a
  *   couple of retries, then fails, so the caller answers 503 instead of hanging.
- * - `realtime`: like `command`, for an edge's agent traffic (handshakes, replay, reports): many
- *   small commands that depend on no other connection's order. Auto-pipelined: every command
+ * - `realtime`: like `command`, for an edge's agent handshakes and replay: many small commands
+ *   that depend on no other connection's order. Auto-pipelined: every command
  *   issued in one turn of the event loop leaves in one write and comes back in one read, so a
  *   reconnect storm of thousands of handshakes costs Redis and the edge a few system calls per
  *   turn instead of two per command.
