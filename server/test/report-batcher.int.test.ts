@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AlertInputSchema, type VarselError } from '@varsel/shared';
+import { AlertStore } from '../src/store/alert-store.js';
+import { DeliveryStore, type ReportOutcome } from '../src/store/delivery-store.js';
+import { DeviceStore } from '../src/store/device-store.js';
+import { Keys } from '../src/store/keys.js';
+import { ReportBatcher } from '../src/realtime/report-batcher.js';
+import { Metrics } from '../src/metrics/metrics.js';
+import { createLogger } from '../src/log.js';
+import { metricSum } from '../../test-support/prometheus-text.js';
+import { SIREN, testPrefix } from '../../test-support/varsel.js';
+
+describe('the report batcher against real Redis', () => {
+  let redis: Redis;
+  const keys = new Keys(testPrefix());
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(() => redis.disconnect());
+
+  it('writes 2,500 reports in batches of at most 1,000, answers each once with its outcome, and drains before it resolves', async () => {
+    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 1250 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-${i}`, orgUnit: 'KIT' })));
+    const alerts = new AlertStore(redis, keys);
+    const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
+    await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
+    await alerts.markFanoutDone(alert.id);
+
+    const metrics = new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' }));
+    const touched = new Set<string>();
+    const batcher = new ReportBatcher(new DeliveryStore(redis, keys), {
+      flushMs: 20,
+      batchMax: 1000,
+      maxPending: 100_000,
+      log: createLogger({ LOG_LEVEL: 'silent' }),
+      metrics,
+      onRecorded: (ids) => ids.forEach((id) => touched.add(id)),
+    });
+    const answers: (ReportOutcome | VarselError)[][] = devices.map(() => []);
+    // Each device reports delivered, then (a duplicate) delivered again, in the same burst.
+    for (let round = 0; round < 2; round++) {
+      devices.forEach(({ device }, i) =>
+        batcher.add({ alertId: alert.id, deviceId: device.id, orgUnit: 'KIT', state: 'delivered' }, (err, outcome) => answers[i]!.push(err ?? outcome!)),
+      );
+    }
+    await batcher.drain();
+
+    // Three batches (1,000, 1,000 and 500), as the edge's own metrics count them.
+    const text = await metrics.registry.metrics();
+    expect(metricSum(text, 'varsel_report_batch_size_count')).toBe(3);
+    expect(metricSum(text, 'varsel_report_batch_size_sum')).toBe(2500);
+    expect(metricSum(text, 'varsel_report_batch_size_bucket', { le: '500' })).toBe(1);
+    expect(metricSum(text, 'varsel_reports_total', { state: 'delivered', outcome: 'unchanged' })).toBe(1250);
+    expect(answers.every((a) => a.length === 2 && a[0] === 'recorded' && a[1] === 'unchanged')).toBe(true);
+    expect([...touched]).toEqual([alert.id]);
+    expect((await alerts.counts(alert.id)).delivered).toBe(1250);
+  });
+});
