@@ -6,6 +6,7 @@ import type { Config, ProcessRole } from './config.js';
 import type { Logger } from './log.js';
 import { Keys } from './store/keys.js';
 import { closeRedis, createRedis, waitReady, type ConnectionPurpose, type Redis } from './store/redis.js';
+import { withGapFreeStreamReads } from './store/stream-reader-position.js';
 import { AlertStore } from './store/alert-store.js';
 import { DeliveryStore } from './store/delivery-store.js';
 import { DeviceStore } from './store/device-store.js';
@@ -83,7 +84,8 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   const directory = new Directory(new DirectoryStore(redis, keys));
   await directory.seedDefaults();
 
-  // The adapter publishes on `redis`, the same connection the stores write on (see runFanout).
+  // The adapter publishes on `redis`, the same connection the stores write on (see runFanout), and
+  // reads the stream on a duplicate of it that never skips what was published while it was away.
   const io: AgentServer = new Server({
     transports: ['websocket'],
     pingInterval: config.SOCKET_PING_INTERVAL_MS,
@@ -91,7 +93,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     // 16 KiB: agent messages are a few hundred bytes.
     maxHttpBufferSize: 16_384,
     serveClient: false,
-    adapter: createAdapter(redis, {
+    adapter: createAdapter(withGapFreeStreamReads(redis), {
       streamName: keys.adapterStream,
       channelPrefix: keys.adapterStream,
       sessionKeyPrefix: keys.adapterSessions,

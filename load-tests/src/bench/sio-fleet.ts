@@ -140,7 +140,7 @@ export class SioFleet {
         break;
       case 'refused':
         // A refusal's policy decides (docs/protocol.md §3); socket.io-client does not retry a refused CONNECT either.
-        this.connectErrors[`refused ${e.code} ${e.reason}`] = (this.connectErrors[`refused ${e.code} ${e.reason}`] ?? 0) + 1;
+        this.count(this.connectErrors, `refused ${e.code} ${e.reason}`);
         if (policyOf(e.reason) === 'stop') a.stopped = true;
         a.settle?.(`${e.code} ${e.reason}`);
         this.closeConnection(a, 'refused');

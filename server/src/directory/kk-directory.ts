@@ -60,7 +60,6 @@ export function parseLocationsCsv(csv: string): Location[] {
 }
 
 export function loadKkLocations(): Location[] {
-  // src/directory and dist/directory both sit two levels below server/.
   const file = repoPath('server/fixtures/kk-locations.csv');
   return parseLocationsCsv(readFileSync(file, 'utf8'));
 }
