@@ -111,7 +111,7 @@ export class SioFleet {
           a.lastPingAt = now();
         },
         text: (text) => this.onText(a, text),
-        closed: (reason, wasOpen) => this.onClosed(a, reason, wasOpen),
+        closed: (reason) => this.onClosed(a, reason),
       },
     );
   }
@@ -177,9 +177,11 @@ export class SioFleet {
     a.ws?.close();
   }
 
-  private onClosed(a: Agent, reason: string, wasOpen: boolean): void {
+  private onClosed(a: Agent, reason: string): void {
     a.ws = null;
-    const why = a.closeWhy ?? (wasOpen ? reason : `connect ${reason}`);
+    // Until the Socket.IO CONNECT was answered, any end is a failed attempt (also one whose
+    // websocket had opened): the report counts those by the "connect " prefix.
+    const why = a.closeWhy ?? (a.connected ? reason : `connect ${reason}`);
     a.closeWhy = null;
     if (a.connected) {
       a.connected = false;
