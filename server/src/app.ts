@@ -23,6 +23,7 @@ import { startLifecycleWorker } from './fanout/lifecycle-worker.js';
 import { Replay } from './realtime/replay.js';
 import { SlowConsumerGuard, type GuardedSocket } from './realtime/slow-consumer-guard.js';
 import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
+import { coalesceUpgradeWrites } from './realtime/write-coalescing.js';
 import { attachAgentGateway } from './realtime/agent-gateway.js';
 import { attachConsoleGateway } from './realtime/console-gateway.js';
 import { ReportBatcher } from './realtime/report-batcher.js';
@@ -136,6 +137,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     });
     httpServer = http.createServer(app);
     io.attach(httpServer);
+    coalesceUpgradeWrites(httpServer, io);
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
     // Handshakes and replay on a connection of their own, auto-pipelined. Report batches are

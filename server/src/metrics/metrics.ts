@@ -67,6 +67,7 @@ export class Metrics {
   private readonly reportBatchSize: Histogram;
   private readonly reportBatchSeconds: Histogram;
   private readonly replayedMessages: Counter;
+  private readonly replayReads: Counter;
   private readonly handshakeRefusals: Counter<'reason'>;
   private readonly fanoutSeconds: Histogram;
   private readonly fanoutJobs: Counter<'result'>;
@@ -118,6 +119,11 @@ export class Metrics {
       help: 'Messages sent to agents by catch-up replay on connect (missed while offline, or not yet reported delivered)',
       registers,
     });
+    this.replayReads = new Counter({
+      name: 'varsel_replay_reread_total',
+      help: 'Connections whose replay, read during the handshake, was read again after the join because a broadcast was applied in between',
+      registers,
+    });
     this.handshakeRefusals = new Counter({
       name: 'varsel_handshake_refusals_total',
       help: 'Agent connections refused at the handshake, by reason',
@@ -155,6 +161,10 @@ export class Metrics {
 
   replayed(messages: number): void {
     if (messages > 0) this.replayedMessages.inc(messages);
+  }
+
+  replayReadAgain(): void {
+    this.replayReads.inc();
   }
 
   handshakeRefused(reason: DisconnectReason): void {

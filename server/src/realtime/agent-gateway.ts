@@ -6,6 +6,7 @@ import {
   SUPPORTED_PROTOCOLS,
   VarselError,
   type AckResult,
+  type Alert,
   type DisconnectReason,
   type HandshakeErrorData,
 } from '@varsel/shared';
@@ -13,9 +14,11 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { ReportBatcher } from './report-batcher.js';
-import { toAgentAlert, type AgentServer } from './broadcaster.js';
+import { toAgentAlert, type AgentServer, type AgentSocket } from './broadcaster.js';
+import { BroadcastEpoch, type ApplyingAdapter } from './broadcast-epoch.js';
 import type { Replay } from './replay.js';
 import { rooms } from './rooms.js';
+import { holdWritesUntilNextTurn } from './write-coalescing.js';
 
 /** The Error a refused handshake hands to socket.io; the agent reads `data`. */
 export function handshakeError(reason: DisconnectReason): Error & { data: HandshakeErrorData } {
@@ -35,14 +38,22 @@ const NOT_RECORDED: AckResult<{ recorded: boolean }> = Object.freeze({ ok: true,
 
 /**
  * The agents' side of the main namespace: authenticates every handshake before the connection
- * is accepted (unknown, wrong-secret and revoked devices never join a room), puts the socket in
- * its audience rooms, and takes delivery reports.
+ * is accepted (unknown, wrong-secret and revoked devices never join a room), reads what the
+ * device missed, puts the socket in its audience rooms, sends the replay, and takes delivery
+ * reports.
+ *
+ * The replay is read during the handshake, so that the CONNECT answer, the missed alerts and
+ * `session:synced` leave in one write (a reconnect storm is made of these). It is read before the
+ * socket is in its rooms, though, and a broadcast in between would pass the socket by: when the
+ * adapter applied any broadcast meanwhile, the replay is read again after the join, which is
+ * exact (see Replay.missed).
  */
 export function attachAgentGateway(
   io: AgentServer,
   deps: { devices: DeviceStore; batcher: ReportBatcher; replay: Replay; log: Logger; metrics: Metrics },
 ): void {
   const log = deps.log;
+  const broadcasts = new BroadcastEpoch(io.of('/').adapter as unknown as ApplyingAdapter);
 
   io.use((socket, next) => {
     const refuse = (reason: DisconnectReason): void => {
@@ -69,32 +80,54 @@ export function attachAgentGateway(
         socket.data.deviceId = res.device.deviceId;
         socket.data.orgUnit = res.device.orgUnit;
         socket.data.cursor = parsed.data.cursor ?? 0;
-        next();
+        const epoch = broadcasts.value;
+        return deps.replay.missed(res.device.deviceId, res.device.orgUnit, socket.data.cursor).then((missed) => {
+          socket.data.replay = { missed, epoch };
+          // socket.io writes the CONNECT answer a tick after next(); the replay follows it at once.
+          holdWritesUntilNextTurn(socket.conn);
+          next();
+        });
       })
       .catch((err: unknown) => {
-        log.warn({ err }, 'agent handshake could not be checked');
+        // Without the replay the agent may lack an alert: it retries (policy reconnect).
+        log.warn({ err, deviceId: parsed.data.deviceId }, 'agent handshake or replay could not be read');
         refuse('UNAVAILABLE');
       });
   });
 
-  io.on('connection', (socket) => {
+  const sendReplay = (socket: AgentSocket, missed: readonly Alert[], cursor: number): void => {
+    for (const m of missed) socket.emit('alert:created', toAgentAlert(m));
+    deps.metrics.replayed(missed.length);
+    socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
+  };
+
+  /** The slow path, after a broadcast during the handshake: the join is done, so this read is exact. */
+  const readAgainAfterJoin = (socket: AgentSocket): void => {
     const { deviceId, orgUnit, cursor } = socket.data;
-    // Join before reading what was missed: a broadcast in between arrives live (and perhaps by
-    // replay too, which the agent deduplicates), never not at all.
-    void socket.join([rooms.allAgents, rooms.unit(orgUnit), rooms.device(deviceId)]);
     deps.replay
       .missed(deviceId, orgUnit, cursor)
-      .then((missed) => {
-        for (const m of missed) socket.emit('alert:created', toAgentAlert(m));
-        deps.metrics.replayed(missed.length);
-        socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
-      })
+      .then((missed) => sendReplay(socket, missed, cursor))
       .catch((err: unknown) => {
         // Without the replay the agent may lack an alert: let it reconnect and try again.
         log.warn({ err, deviceId }, 'replay failed; closing the connection so the agent retries');
         socket.emit('session:ended', { reason: 'UNAVAILABLE' });
         socket.disconnect(true);
       });
+  };
+
+  io.on('connection', (socket) => {
+    const { deviceId, orgUnit, cursor } = socket.data;
+    // From the join on, every broadcast to the device's audience reaches this socket live.
+    void socket.join([rooms.allAgents, rooms.unit(orgUnit), rooms.device(deviceId)]);
+    const read = socket.data.replay;
+    socket.data.replay = undefined;
+    if (read && read.epoch === broadcasts.value) {
+      // Nothing was broadcast between the read and the join: what was read is complete.
+      sendReplay(socket, read.missed, cursor);
+    } else {
+      deps.metrics.replayReadAgain();
+      readAgainAfterJoin(socket);
+    }
 
     socket.on('alert:report', (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function') {

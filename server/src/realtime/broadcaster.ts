@@ -1,4 +1,4 @@
-import type { Namespace, Server } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import {
   CONSOLE_NAMESPACE,
   type AgentAlert,
@@ -14,11 +14,14 @@ import {
 import { rooms } from './rooms.js';
 
 export type AgentServer = Server<AgentClientToServer, AgentServerToClient, Record<string, never>, AgentSocketData>;
+export type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, Record<string, never>, AgentSocketData>;
 export interface AgentSocketData {
   deviceId: string;
   orgUnit: string;
   /** The sequence number the agent said it has processed up to. */
   cursor: number;
+  /** The replay read during the handshake, and the broadcast count before it (see attachAgentGateway); dropped on connect. */
+  replay?: { missed: Alert[]; epoch: number } | undefined;
 }
 
 export interface ConsoleSocketData {
