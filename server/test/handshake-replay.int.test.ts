@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { PROTOCOL_VERSION, type AlertView, type EnrollResponse } from '@varsel/shared';
 import { FrameReader, OPCODE, encodeClientFrame } from '../../load-tests/src/wire/ws-frames.js';
 import { ApiClient, SIREN, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { SimAgent } from '../../test-support/sim-agent.js';
+import { Replay } from '../src/realtime/replay.js';
 import { metricSum } from '../../test-support/prometheus-text.js';
 
 /** Counts the write syscalls Node makes on a socket (every write path of a stream handle). */
@@ -98,6 +99,25 @@ describe('the replay read during the handshake', () => {
       expect(agent.texts[3]).toMatch(/^42\["session:synced",\{"replayed":1,/);
       expect(upgradeWrites!.n - before).toBe(1);
     } finally {
+      agent.socket.destroy();
+    }
+  });
+
+  it('forgets a handshake whose agent left while it was being checked, without reading its replay', async () => {
+    const nsp = v.app.io.of('/') as unknown as { _preConnectSockets: Map<string, unknown> };
+    const replayReads = vi.spyOn(Replay.prototype, 'missed');
+    const agent = new RawAgent(Number(new URL(v.url).port));
+    try {
+      await waitFor('the open packet', () => agent.texts.length >= 1);
+      const d = devices[0]!;
+      // The CONNECT and the end of the connection reach the edge together: the device is still being read.
+      agent.send(`40${JSON.stringify({ deviceId: d.deviceId, secret: d.deviceSecret, protocol: PROTOCOL_VERSION, cursor: 0 })}`);
+      agent.socket.end();
+      await waitFor('the handshake to be dropped', () => nsp._preConnectSockets.size === 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(replayReads).not.toHaveBeenCalled();
+    } finally {
+      replayReads.mockRestore();
       agent.socket.destroy();
     }
   });

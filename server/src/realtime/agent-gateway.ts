@@ -77,6 +77,12 @@ export function attachAgentGateway(
           refuse(res.reason);
           return;
         }
+        // An agent that gave up meanwhile (an overloaded edge, a connect timeout) costs no replay
+        // read; socket.io drops a socket whose connection closed at next(), whatever it is told.
+        if (socket.conn.readyState !== 'open') {
+          next(handshakeError('UNAVAILABLE'));
+          return;
+        }
         socket.data.deviceId = res.device.deviceId;
         socket.data.orgUnit = res.device.orgUnit;
         socket.data.cursor = parsed.data.cursor ?? 0;
