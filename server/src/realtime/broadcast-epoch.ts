@@ -1,6 +1,6 @@
 /**
  * What is used of a socket.io adapter: every emit to rooms, local or from another edge, passes
- * its `apply`. socket.io-adapter declares `apply` private; server/test/replay-race.int.test.ts
+ * its `apply`. socket.io-adapter declares `apply` private; server/test/handshake-replay.int.test.ts
  * fails if a version stops routing broadcasts through it.
  */
 export interface ApplyingAdapter {

@@ -22,7 +22,7 @@ export interface EngineConnection {
  * The 101 answer of a websocket upgrade and the Engine.IO open packet that follows it in the
  * same turn leave together: the upgrade's socket is corked until the next turn. A refused
  * upgrade is uncorked at once, so its error answer is written before engine.io destroys the
- * socket. Call before io.attach(server).
+ * socket. Call after io.attach(server): the listener goes before engine.io's.
  */
 export function coalesceUpgradeWrites(server: http.Server, io: Server, path = '/socket.io/'): void {
   const corked = new WeakSet<NetSocket>();
