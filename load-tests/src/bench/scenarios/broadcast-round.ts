@@ -37,19 +37,52 @@ export interface RoundCurves {
 
 // 50 ms: the resolution of "all acknowledgements counted"; 20 light GETs a second.
 const ACK_POLL_MS = 50;
+// 8 at once: an edge busy with a round may take a few hundred ms to answer.
+const MAX_ACK_POLLS = 8;
 // 100 ms: how often the harness processes are asked how many agents have the alert.
 const COUNT_POLL_MS = 100;
 // 10 s after the last agent got its confirmation: a count that is not complete by then never will be.
 const ACK_GRACE_MS = 10_000;
 
-/** Polls the server's acknowledgement count; the absolute time it first reached `expected`, or null when stopped first. */
-async function pollAckCount(count: (id: string) => Promise<number>, alertId: string, expected: number, stopped: () => boolean, signal: AbortSignal): Promise<number | null> {
-  while (!stopped()) {
-    signal.throwIfAborted();
-    if ((await count(alertId)) >= expected) return now();
-    await sleep(ACK_POLL_MS, signal);
-  }
-  return null;
+/**
+ * Asks the server for its acknowledgement count every ACK_POLL_MS, without waiting for the previous
+ * answer (at most MAX_ACK_POLLS at once): an edge busy with the round answers late, and polls that
+ * each waited for the last answer would add that wait to the resolution. Resolves with the time the
+ * first answer showing every acknowledgement arrived, or null when stopped first.
+ */
+function pollAckCount(count: (id: string) => Promise<number>, alertId: string, expected: number, stopped: () => boolean, signal: AbortSignal): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    let inFlight = 0;
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      fn();
+    };
+    const poll = (): void => {
+      if (settled) return;
+      if (signal.aborted) return settle(() => reject(signal.reason as Error));
+      if (stopped()) return settle(() => resolve(null));
+      if (inFlight >= MAX_ACK_POLLS) return;
+      inFlight++;
+      count(alertId).then(
+        (n) => {
+          inFlight--;
+          if (n >= expected) {
+            const at = now();
+            settle(() => resolve(at));
+          }
+        },
+        (err: unknown) => {
+          inFlight--;
+          settle(() => reject(err instanceof Error ? err : new Error(String(err))));
+        },
+      );
+    };
+    const timer = setInterval(poll, ACK_POLL_MS);
+    poll();
+  });
 }
 
 /**
@@ -64,6 +97,8 @@ export async function runRound(ctx: RoundContext, b: Broadcaster, label: string,
 
   let ackPollDone = false;
   const ackCounted: Promise<number | null> = b.serverAckCount ? pollAckCount(b.serverAckCount, alertId, expected, () => ackPollDone, signal) : Promise.resolve(null);
+  // Awaited below; until then a failed poll must not count as an unhandled rejection.
+  ackCounted.catch(() => undefined);
   try {
     let last = { received: 0, acked: 0 };
     const status = ctx.progress.every(1000, () => `${label}: received ${last.received}/${expected}${b.acks ? `, acknowledged ${last.acked}` : ''}`);
