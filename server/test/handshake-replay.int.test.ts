@@ -5,6 +5,7 @@ import { FrameReader, OPCODE, encodeClientFrame } from '../../load-tests/src/wir
 import { ApiClient, SIREN, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { SimAgent } from '../../test-support/sim-agent.js';
 import { Replay } from '../src/realtime/replay.js';
+import { DeviceStore } from '../src/store/device-store.js';
 import { metricSum } from '../../test-support/prometheus-text.js';
 
 /** Counts the write syscalls Node makes on a socket (every write path of a stream handle). */
@@ -104,19 +105,27 @@ describe('the replay read during the handshake', () => {
   });
 
   it('forgets a handshake whose agent left while it was being checked, without reading its replay', async () => {
-    const nsp = v.app.io.of('/') as unknown as { _preConnectSockets: Map<string, unknown> };
+    const nsp = v.app.io.of('/') as unknown as { _preConnectSockets: Map<string, { conn: { readyState: string } }> };
     const replayReads = vi.spyOn(Replay.prototype, 'missed');
+    // The device check answers only once the edge has seen the connection end.
+    type Authenticate = (this: DeviceStore, deviceId: string, secret: string) => ReturnType<DeviceStore['authenticate']>;
+    const authenticate: Authenticate = Reflect.get<DeviceStore, 'authenticate'>(DeviceStore.prototype, 'authenticate');
+    const checks = vi.spyOn(DeviceStore.prototype, 'authenticate').mockImplementation(async function (this: DeviceStore, deviceId, secret) {
+      const result = await authenticate.call(this, deviceId, secret);
+      await waitFor('the edge to see the agent leave', () => [...nsp._preConnectSockets.values()].every((s) => s.conn.readyState !== 'open'));
+      return result;
+    });
     const agent = new RawAgent(Number(new URL(v.url).port));
     try {
       await waitFor('the open packet', () => agent.texts.length >= 1);
       const d = devices[0]!;
-      // The CONNECT and the end of the connection reach the edge together: the device is still being read.
       agent.send(`40${JSON.stringify({ deviceId: d.deviceId, secret: d.deviceSecret, protocol: PROTOCOL_VERSION, cursor: 0 })}`);
-      agent.socket.end();
+      await waitFor('the device check to start', () => checks.mock.calls.length === 1);
+      agent.socket.destroy();
       await waitFor('the handshake to be dropped', () => nsp._preConnectSockets.size === 0);
-      await new Promise((r) => setTimeout(r, 100));
       expect(replayReads).not.toHaveBeenCalled();
     } finally {
+      checks.mockRestore();
       replayReads.mockRestore();
       agent.socket.destroy();
     }
