@@ -97,6 +97,33 @@ describe('nothing lost: catch-up, cancellation and acknowledgement order', () =>
     expect(thread[1]!.content.da.title).toBe('Opdatering');
   });
 
+  it('replays a message the agent already has (by its cursor) only when the device never reported it delivered', async () => {
+    const [reported, lost] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF'), 2);
+    const online = new SimAgent(v.url, reported!, { autoAck: false });
+    agents.push(online);
+    await waitFor('the online agent synced', () => online.syncs >= 1);
+    const sent = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF'] } });
+    expect(sent.status).toBe(201);
+    await waitFor('the online agent to have it, delivered and confirmed', () => online.receivedCount(sent.body.id) === 1 && online.unconfirmed === 0);
+
+    // Reconnecting with a cursor at the siren: it has the siren and reported it, so nothing comes again.
+    online.stop();
+    expect(online.cursor).toBeGreaterThanOrEqual(sent.body.seq);
+    online.start();
+    await waitFor('a second sync', () => online.syncs >= 2);
+    expect(online.receivedCount(sent.body.id)).toBe(1);
+
+    // An agent that says it has the siren (cursor) but whose device never reported it delivered
+    // (a lost report, or a fan-out that finished after a newer one): it is sent again.
+    const agent = new SimAgent(v.url, lost!, { autoAck: false, autoConnect: false });
+    agents.push(agent);
+    agent.cursor = sent.body.seq;
+    agent.start();
+    await waitFor('the replay', () => agent.syncs >= 1);
+    expect(agent.receivedCount(sent.body.id)).toBe(1);
+    await waitFor('its delivered report', async () => (await view(sent.body.id)).counts.delivered === 2);
+  });
+
   it('keeps a state that never goes backwards and counts each device once, whatever order and number of reports arrive in', async () => {
     const [d1, d2] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'TMF-DRIFT'), 2);
     const a1 = new TestAgent(v.url, d1!);

@@ -42,7 +42,9 @@ export class Replay {
 
   /**
    * Call after the socket joined its rooms: every message stored after the count read here is
-   * broadcast after it, so it arrives live. One round trip when the snapshot is current.
+   * broadcast after it, so it arrives live. One round trip when the snapshot is current; a
+   * message the agent has by its cursor costs a plain read, and a second round trip only when its
+   * device never reported it delivered.
    */
   async missed(deviceId: string, orgUnit: string, cursor: number): Promise<Alert[]> {
     let snap = this.cache ?? this.snapshot(await this.alerts.messageCount());

@@ -72,7 +72,18 @@ export class DeliveryStore {
    * cursor; otherwise only if the device has not reported it delivered), recording `sent` when it is.
    */
   async replayCheck(alertId: string, deviceId: string, newer: boolean, now = Date.now()): Promise<boolean> {
+    if (!newer && (await this.hasDelivered(alertId, deviceId))) return false;
     return (await this.redis.varselReplayCheck(...this.stateKeys(alertId), deviceId, newer ? 1 : 0, now)) === 1;
+  }
+
+  /**
+   * Whether the device has reported the alert delivered (or reached a later or final state). A
+   * state never goes backwards, so a true answer stays true: for an alert the agent already has
+   * (not newer than its cursor) this plain read settles what the replay script would decide, and
+   * the script, its call and its write to the AOF are left for the rare device whose report was lost.
+   */
+  async hasDelivered(alertId: string, deviceId: string): Promise<boolean> {
+    return Number((await this.redis.hget(this.keys.alertDeviceState(alertId), deviceId)) ?? 0) >= 2;
   }
 
   /** Moves every device of the alert not yet in a final state to `expired` or `cancelled`; returns how many. */
