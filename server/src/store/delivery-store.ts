@@ -80,7 +80,7 @@ export class DeliveryStore {
    * Whether the device has reported the alert delivered (or reached a later or final state). A
    * state never goes backwards, so a true answer stays true: for an alert the agent already has
    * (not newer than its cursor) this plain read settles what the replay script would decide, and
-   * the script, its call and its write to the AOF are left for the rare device whose report was lost.
+   * the script is left for the rare device whose report was lost.
    */
   async hasDelivered(alertId: string, deviceId: string): Promise<boolean> {
     return Number((await this.redis.hget(this.keys.alertDeviceState(alertId), deviceId)) ?? 0) >= 2;
