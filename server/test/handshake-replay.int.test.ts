@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { PROTOCOL_VERSION, type AlertView, type EnrollResponse } from '@varsel/shared';
-import { FrameReader, OPCODE, encodeClientFrame } from '../../load-tests/src/wire/ws-frames.js';
+import { WsClient } from '../../load-tests/src/wire/ws-client.js';
 import { ApiClient, SIREN, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { SimAgent } from '../../test-support/sim-agent.js';
 import { Replay } from '../src/realtime/replay.js';
@@ -23,36 +23,24 @@ function countWrites(socket: net.Socket): { readonly n: number } {
   return counter;
 }
 
-/** A bare websocket agent on a raw TCP socket: every chunk read is kept, with the frames it held. */
+/** An agent on the project's minimal websocket client (the benchmark's): every text message it got, in order. */
 class RawAgent {
-  readonly socket: net.Socket;
-  private head = '';
-  private readonly reader = new FrameReader(1_000_000);
   readonly texts: string[] = [];
-  upgraded = false;
+  private readonly ws: WsClient;
 
   constructor(port: number) {
-    this.socket = net.connect({ host: '127.0.0.1', port });
-    this.socket.on('data', (chunk: Buffer) => {
-      if (!this.upgraded) {
-        this.head += chunk.toString('latin1');
-        const end = this.head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        this.upgraded = true;
-        chunk = Buffer.from(this.head.slice(end + 4), 'latin1');
-      }
-      for (const m of this.reader.push(chunk)) if (m.kind === 'text') this.texts.push(m.text);
-    });
-    this.socket.once('connect', () =>
-      this.socket.write(
-        `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      ),
+    this.ws = new WsClient(
+      { host: '127.0.0.1', port, path: '/socket.io/?EIO=4&transport=websocket', openTimeoutMs: 10_000 },
+      { open: () => undefined, text: (t) => this.texts.push(t), closed: () => undefined },
     );
   }
 
   send(text: string): void {
-    this.socket.write(encodeClientFrame(OPCODE.text, text));
+    if (!this.ws.send(text)) throw new Error('the websocket is not open');
+  }
+
+  close(): void {
+    this.ws.close();
   }
 }
 
@@ -100,7 +88,7 @@ describe('the replay read during the handshake', () => {
       expect(agent.texts[3]).toMatch(/^42\["session:synced",\{"replayed":1,/);
       expect(upgradeWrites!.n - before).toBe(1);
     } finally {
-      agent.socket.destroy();
+      agent.close();
     }
   });
 
@@ -121,13 +109,13 @@ describe('the replay read during the handshake', () => {
       const d = devices[0]!;
       agent.send(`40${JSON.stringify({ deviceId: d.deviceId, secret: d.deviceSecret, protocol: PROTOCOL_VERSION, cursor: 0 })}`);
       await waitFor('the device check to start', () => checks.mock.calls.length === 1);
-      agent.socket.destroy();
+      agent.close();
       await waitFor('the handshake to be dropped', () => nsp._preConnectSockets.size === 0);
       expect(replayReads).not.toHaveBeenCalled();
     } finally {
       checks.mockRestore();
       replayReads.mockRestore();
-      agent.socket.destroy();
+      agent.close();
     }
   });
 
