@@ -66,6 +66,11 @@ describe('varsel-agent against a real server', () => {
       const cancel = await admin.request<AlertView>('POST', `/api/alerts/${sent.body.id}/cancel`, {});
       expect(cancel.status).toBe(201);
       await waitFor('the cancellation on screen', () => run.output().includes('ANNULLERET'));
+      // The agent reports the update and the cancellation as delivered and displayed. Revoking the
+      // device before the server has recorded those reports would leave them in the agent's outbox.
+      for (const id of [update.body.id, cancel.body.id]) {
+        await waitFor(`the reports of ${id}`, async () => (await admin.request<AlertView>('GET', `/api/alerts/${id}`)).body.counts.displayed === 1);
+      }
 
       expect((await admin.request('DELETE', `/api/devices/${devices[0]!.id}`)).status).toBe(204);
       expect(await run.exited).toBe(2);
