@@ -39,7 +39,7 @@ describe('nothing lost: catch-up, cancellation and acknowledgement order', () =>
     await waitFor('the online agents to show the first siren', () => online.every((a) => a.shownCount(first.body.id) === 1));
     const cancel = await admin.request<AlertView>('POST', `/api/alerts/${first.body.id}/cancel`, {});
     expect(cancel.status).toBe(201);
-    expect(cancel.body).toMatchObject({ msgType: 'cancel', references: first.body.id, threadStatus: 'cancelled' });
+    expect(cancel.body).toMatchObject({ msgType: 'cancel', references: first.body.id, threadStatus: 'cancelled', thread: [] });
     const second = await admin.request<AlertView>('POST', '/api/alerts', SIREN);
     expect(second.status).toBe(201);
     await waitFor('the online agents to get the cancellation and the second siren', () =>

@@ -138,15 +138,22 @@ export class AlertStore {
     return f === null ? undefined : parseUnits(f);
   }
 
+  /**
+   * One message with its counts and thread. The message, its stats and its thread index are read
+   * at once, as if it were an original (what the console and the benchmark poll); an update or
+   * cancellation costs one more read for its original's thread status, and a thread with later
+   * messages one more for those.
+   */
   async view(id: string, now = Date.now()): Promise<AlertView | undefined> {
-    const alert = await this.get(id);
-    if (!alert) return undefined;
-    const originalId = alert.references ?? alert.id;
-    const [stats, threadStats, threadIds] = await Promise.all([
+    const [json, stats, ownThreadIds] = await Promise.all([
+      this.redis.get(this.keys.alert(id)),
       this.redis.hgetall(this.keys.alertStats(id)),
-      this.redis.hgetall(this.keys.alertStats(originalId)),
-      alert.references ? Promise.resolve([]) : this.redis.zrange(this.keys.alertThread(id), 0, -1),
+      this.redis.zrange(this.keys.alertThread(id), 0, -1),
     ]);
+    if (!json) return undefined;
+    const alert = parseAlert(json);
+    const threadStats = alert.references ? await this.redis.hgetall(this.keys.alertStats(alert.references)) : stats;
+    const threadIds = alert.references ? [] : ownThreadIds;
     const thread = threadIds.length > 0 ? (await this.redis.mget(threadIds.map((t) => this.keys.alert(t)))).flatMap((j) => (j ? [parseAlert(j)] : [])) : [];
     return toView(alert, stats, threadStatusOf(threadStats, now), thread);
   }
