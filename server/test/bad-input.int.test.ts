@@ -130,6 +130,9 @@ describe('bad input changes nothing and gets a stable error code', () => {
       ['POST', '/api/audience/preview', { audience: { type: 'all' } }],
       ['GET', '/api/org-units', undefined],
       ['GET', '/api/session', undefined],
+      // Read together with the session check; what the read finds must not show before it.
+      ['GET', '/api/alerts/6f1c1f5e-8f3a-4c7e-9d55-2b1f0f3b9a11', undefined],
+      ['GET', '/api/alerts/not-an-id', undefined],
     ] as const) {
       const res = await anon.request<ErrorBody>(method, path, body);
       expect(res.status, `${method} ${path}`).toBe(401);
