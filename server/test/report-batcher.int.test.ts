@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AlertInputSchema, type VarselError } from '@varsel/shared';
 import { AlertStore } from '../src/store/alert-store.js';
 import { DeliveryStore, type ReportOutcome } from '../src/store/delivery-store.js';
@@ -54,5 +54,42 @@ describe('the report batcher against real Redis', () => {
     expect(answers.every((a) => a.length === 2 && a[0] === 'recorded' && a[1] === 'unchanged')).toBe(true);
     expect([...touched]).toEqual([alert.id]);
     expect((await alerts.counts(alert.id)).delivered).toBe(1250);
+  });
+
+  it('writes a full batch at once, without waiting for the flush timer, and a partial one when the timer fires', async () => {
+    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 5 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-full-${i}`, orgUnit: 'KIT' })));
+    const alerts = new AlertStore(redis, keys);
+    const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
+    await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
+    await alerts.markFanoutDone(alert.id);
+    const delivery = new DeliveryStore(redis, keys);
+    const written = vi.spyOn(delivery, 'recordReports');
+    const batcher = new ReportBatcher(delivery, {
+      flushMs: 200,
+      batchMax: 3,
+      maxPending: 100,
+      log: createLogger({ LOG_LEVEL: 'silent' }),
+      metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })),
+      onRecorded: () => undefined,
+    });
+    const outcomes: (ReportOutcome | undefined)[] = [];
+    const add = (i: number): void =>
+      batcher.add({ alertId: alert.id, deviceId: devices[i]!.device.id, orgUnit: 'KIT', state: 'delivered' }, (_err, o) => void outcomes.push(o));
+
+    add(0);
+    add(1);
+    expect(written).not.toHaveBeenCalled();
+    add(2);
+    // Full: on its way to Redis before add returns.
+    expect(written).toHaveBeenCalledTimes(1);
+    expect(written.mock.calls[0]![0]).toHaveLength(3);
+    add(3);
+    add(4);
+    expect(written).toHaveBeenCalledTimes(1);
+    // The rest goes when the flush timer fires.
+    await vi.waitFor(() => expect(written).toHaveBeenCalledTimes(2), { timeout: 2000, interval: 20 });
+    expect(written.mock.calls[1]![0]).toHaveLength(2);
+    await batcher.drain();
+    expect(outcomes).toEqual(['recorded', 'recorded', 'recorded', 'recorded', 'recorded']);
   });
 });

@@ -49,13 +49,24 @@ export class ReportBatcher {
       return;
     }
     this.queue.push({ report, done });
-    if (this.queue.length >= this.opts.batchMax) this.flushSoon(0);
-    else this.flushSoon(this.opts.flushMs);
+    if (this.queue.length < this.opts.batchMax) {
+      this.flushSoon(this.opts.flushMs);
+    } else if (this.inFlight < IN_FLIGHT_MAX) {
+      // A full batch leaves at once, not at the next timers phase: while an edge reads thousands of
+      // frames in one poll phase, Redis runs the batch and its answer can be read in the same phase.
+      this.clearTimer();
+      this.pump();
+    }
+    // Otherwise the batch leaves when one in flight comes back (see pump).
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private flushSoon(ms: number): void {
-    if (this.timer && ms > 0) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
@@ -100,8 +111,7 @@ export class ReportBatcher {
 
   /** Writes what is queued and waits for every write (for shutdown). */
   async drain(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.clearTimer();
     this.pump();
     if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
