@@ -83,10 +83,11 @@ describe('the report batcher against real Redis', () => {
     // Full: on its way to Redis before add returns.
     expect(written).toHaveBeenCalledTimes(1);
     expect(written.mock.calls[0]![0]).toHaveLength(3);
+    await vi.waitFor(() => expect(outcomes).toHaveLength(3), { timeout: 2000, interval: 5 });
+    // Nothing in flight and less than a batch: these wait for the flush timer.
     add(3);
     add(4);
     expect(written).toHaveBeenCalledTimes(1);
-    // The rest goes when the flush timer fires.
     await vi.waitFor(() => expect(written).toHaveBeenCalledTimes(2), { timeout: 2000, interval: 20 });
     expect(written.mock.calls[1]![0]).toHaveLength(2);
     await batcher.drain();
