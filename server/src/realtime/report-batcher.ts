@@ -50,7 +50,7 @@ export class ReportBatcher {
     }
     this.queue.push({ report, done });
     if (this.queue.length < this.opts.batchMax) {
-      this.flushSoon(this.opts.flushMs);
+      this.flushSoon();
     } else if (this.inFlight < IN_FLIGHT_MAX) {
       // A full batch leaves at once, not at the next timers phase: while an edge reads thousands of
       // frames in one poll phase, Redis runs the batch and its answer can be read in the same phase.
@@ -65,12 +65,13 @@ export class ReportBatcher {
     this.timer = undefined;
   }
 
-  private flushSoon(ms: number): void {
+  /** Writes what is queued once `flushMs` has passed, unless a write is already due. */
+  private flushSoon(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, ms);
+    }, this.opts.flushMs);
   }
 
   /** Starts writing batches while there are reports and room in flight. */
