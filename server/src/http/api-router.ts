@@ -69,13 +69,10 @@ export function apiRouter(d: ApiDeps): Router {
    * answered sooner by a busy edge). Its result, or its error, is used only once the session and
    * the permission are confirmed: an unauthenticated caller gets 401 whatever the read found.
    */
-  const authedRead = (permission: Permission, read: (req: Request) => Promise<unknown>): RequestHandler => async (req, res) => {
+  const authedRead = (permission: Permission, read: (req: Request) => Promise<unknown>): RequestHandler => async (req, res, next) => {
     const result = Promise.resolve().then(() => read(req));
     result.catch(() => undefined);
-    const session = await d.auth.fromCookieHeader(req.headers.cookie);
-    if (!session) throw new VarselError('UNAUTHENTICATED');
-    assertCan(session.user, permission);
-    res.json(await result);
+    await authed(permission, async (_req, out) => void out.json(await result))(req, res, next);
   };
 
   r.post('/session', async (req, res) => {
