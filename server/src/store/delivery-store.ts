@@ -3,6 +3,9 @@ import type { Keys } from './keys.js';
 import type { Redis } from './redis.js';
 import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK, UNACKNOWLEDGED } from './lua.js';
 
+/** The rank of `delivered` in the per-device state hash (ranks are indexes of DELIVERY_STATES). */
+const DELIVERED_RANK = DELIVERY_STATES.indexOf('delivered');
+
 export interface Report {
   alertId: string;
   deviceId: string;
@@ -83,7 +86,7 @@ export class DeliveryStore {
    * the script is left for the rare device whose report was lost.
    */
   async hasDelivered(alertId: string, deviceId: string): Promise<boolean> {
-    return Number((await this.redis.hget(this.keys.alertDeviceState(alertId), deviceId)) ?? 0) >= 2;
+    return Number((await this.redis.hget(this.keys.alertDeviceState(alertId), deviceId)) ?? 0) >= DELIVERED_RANK;
   }
 
   /** Moves every device of the alert not yet in a final state to `expired` or `cancelled`; returns how many. */
