@@ -121,10 +121,11 @@ describe('the lean websocket client against the ws library server', () => {
     await waitFor('bad', () => bad.closed !== undefined);
     expect(bad.closed).toEqual({ reason: 'HTTP 400', wasOpen: false });
 
+    // Accepted, but never answered: the upgrade times out (not the TCP connection).
     const silentPort = await listen(net.createServer(() => undefined));
     const mute = new Recorder(opts(silentPort, { openTimeoutMs: 300 }));
     await waitFor('timeout', () => mute.closed !== undefined);
-    expect(mute.closed).toEqual({ reason: 'timeout', wasOpen: false });
+    expect(mute.closed).toEqual({ reason: 'upgrade timeout', wasOpen: false });
     expect(mute.opened).toBe(false);
   });
 

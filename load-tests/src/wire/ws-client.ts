@@ -22,7 +22,7 @@ export interface WsHandlers {
   open(): void;
   text(text: string): void;
   /**
-   * Called once, when the connection is gone for whatever reason: `ECONNREFUSED`, `timeout`,
+   * Called once, when the connection is gone for whatever reason: `ECONNREFUSED`, `timeout`, `upgrade timeout`,
    * `HTTP 503`, `server closed (1000)`, `transport close` (the TCP connection ended without a
    * close frame), `protocol error: …`, or `client close` after close().
    */
@@ -59,7 +59,9 @@ export class WsClient {
     this.reader = new FrameReader(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE);
     this.socket = net.connect({ host: opts.host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     this.socket.setNoDelay(true);
-    this.openTimer = setTimeout(() => this.fail('timeout'), opts.openTimeoutMs);
+    // `timeout`: the TCP connection was never accepted (the server's backlog was full and dropped
+    // the SYNs); `upgrade timeout`: it was, but the 101 answer did not come in time.
+    this.openTimer = setTimeout(() => this.fail(this.socket.connecting ? 'timeout' : 'upgrade timeout'), opts.openTimeoutMs);
     this.socket.once('connect', () => {
       this.socket.write(
         `GET ${opts.path} HTTP/1.1\r\nHost: ${opts.host}:${opts.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
