@@ -21,6 +21,7 @@ import { startFanoutWorker } from './fanout/fanout-worker.js';
 import { LifecycleQueue } from './fanout/lifecycle-queue.js';
 import { startLifecycleWorker } from './fanout/lifecycle-worker.js';
 import { Replay } from './realtime/replay.js';
+import { dropAbandonedUpgrades } from './realtime/abandoned-upgrades.js';
 import { SlowConsumerGuard, type GuardedSocket } from './realtime/slow-consumer-guard.js';
 import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
 import { coalesceUpgradeWrites } from './realtime/write-coalescing.js';
@@ -138,6 +139,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     httpServer = http.createServer(app);
     io.attach(httpServer);
     coalesceUpgradeWrites(httpServer, io);
+    dropAbandonedUpgrades(httpServer, () => metrics.upgradeAbandoned());
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
     // Handshakes and replay on a connection of their own, auto-pipelined. Report batches are

@@ -41,6 +41,7 @@ function result() {
             reports: { delivered: { recorded: 90_000, unchanged: 0 }, acknowledged: { recorded: 90_000, failed: 0 } },
             reportBatches: { count: 300, meanSize: 600, meanMs: 4.2, p99MsAtMost: 25 },
             replayedMessages: 0,
+            upgradesAbandoned: 3,
             handshakeRefusals: {},
             fanout: { jobs: { completed: 2 }, count: 2, meanMs: 61.5, p99MsAtMost: 100 },
             alertsAccepted: 2,
@@ -95,7 +96,7 @@ describe('renderMarkdown', () => {
   });
 
   it("shows Varsel's own metrics, one row per read", () => {
-    expect(md).toContain('| after the broadcast rounds (a) | 15,000 | 90,000 / 90,000 | 0 / 0 / 0 | 300, 600, 4.2 / 25 | 0 | 2, 61.5 / 100 | 211 / 640 | 230 |');
+    expect(md).toContain('| after the broadcast rounds (a) | 15,000 | 90,000 / 90,000 | 0 / 0 / 0 | 300, 600, 4.2 / 25 | 0 | 3 | 2, 61.5 / 100 | 211 / 640 | 230 |');
   });
 
   it('lists every round, the warm-up marked, and the problems', () => {

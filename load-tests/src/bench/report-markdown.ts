@@ -89,7 +89,7 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
     lines.push('## Reconnect storms');
     lines.push('');
     lines.push(
-      'Milliseconds from the moment every edge was sent SIGKILL. Agents reconnect with the protocol\'s backoff (1 s doubling to 30 s, ±50 %); "failed attempts" are connection attempts that did not get through (refused while the edges were down, reset, or not answered within the 20 s connect timeout), each followed by a longer wait.',
+      'Milliseconds from the moment every edge was sent SIGKILL. Agents reconnect with the protocol\'s backoff (1 s doubling to 30 s, ±50 %); "failed attempts" are connection attempts that did not get through (refused while the edges were down, reset, or not answered within the 20 s connect timeout: `timeout` before the TCP connection was accepted, `upgrade timeout` after), each followed by a longer wait.',
     );
     lines.push('');
     lines.push('| system | agents | first edge up | all edges up | alert sent | 99 % connected | all connected | 99 % caught up | all caught up | failed attempts | harness lag | CPU ms |');
@@ -110,8 +110,8 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
       "Read from every edge's `/metrics` and every worker's `METRICS_PORT` (Prometheus text): the server's account of the same events. Counters are totals since the processes started (the storm's edges were started anew); the event-loop delay is since the previous read.",
     );
     lines.push('');
-    lines.push('| read | agents connected, per edge | reports recorded: delivered / acknowledged | unchanged / not targeted / failed | report batches: number, mean size, mean / p99 ≤ ms | replayed | fan-out jobs: completed, mean / p99 ≤ ms | edge event-loop delay p99 / max, ms | edge RSS, MiB |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| read | agents connected, per edge | reports recorded: delivered / acknowledged | unchanged / not targeted / failed | report batches: number, mean size, mean / p99 ≤ ms | replayed | upgrades dropped as abandoned | fan-out jobs: completed, mean / p99 ≤ ms | edge event-loop delay p99 / max, ms | edge RSS, MiB |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const m of r.serverMetrics) lines.push(metricsRow(m));
     lines.push('');
   }
@@ -178,6 +178,7 @@ function metricsRow(m: ServerMetrics): string {
     `${int(sum('unchanged'))} / ${int(sum('not_targeted'))} / ${int(sum('failed'))}`,
     `${int(b.count)}, ${int(b.meanSize)}, ${num(b.meanMs)} / ${num(b.p99MsAtMost)}`,
     int(m.replayedMessages),
+    int(m.upgradesAbandoned),
     `${int(f.jobs.completed ?? 0)}, ${num(f.meanMs)} / ${num(f.p99MsAtMost)}`,
     each((e) => [e.eventLoopLagP99Ms, e.eventLoopLagMaxMs] as const, ([p, x]) => `${int(p)} / ${int(x)}`),
     each((e) => e.rssMiB, int),

@@ -23,6 +23,7 @@ varsel_report_batch_duration_seconds_bucket{le="+Inf",role="edge"} 20
 varsel_report_batch_duration_seconds_sum{role="edge"} 0.06
 varsel_report_batch_duration_seconds_count{role="edge"} 20
 varsel_replayed_messages_total{role="edge"} 7
+varsel_upgrades_abandoned_total{role="edge"} 5
 varsel_handshake_refusals_total{reason="DEVICE_AUTH_FAILED",role="edge"} 1
 varsel_alerts_accepted_total{kind="siren",msg_type="alert",role="edge"} 2
 varsel_queue_jobs{queue="fanout",state="waiting",role="edge"} 0
@@ -59,7 +60,7 @@ describe("Varsel's own metrics in the benchmark", () => {
     ]);
     expect(m.reports).toEqual({ delivered: { recorded: 6000, unchanged: 4 }, acknowledged: { recorded: 5999, failed: 0 } });
     expect(m.reportBatches).toEqual({ count: 40, meanSize: 200, meanMs: 3, p99MsAtMost: 25 });
-    expect(m).toMatchObject({ replayedMessages: 14, handshakeRefusals: { DEVICE_AUTH_FAILED: 2 }, alertsAccepted: 4 });
+    expect(m).toMatchObject({ replayedMessages: 14, upgradesAbandoned: 10, handshakeRefusals: { DEVICE_AUTH_FAILED: 2 }, alertsAccepted: 4 });
     expect(m.fanout).toEqual({ jobs: { completed: 2, failed: 0 }, count: 2, meanMs: 65, p99MsAtMost: 100 });
     // Every process reports the same queue depth; the largest reading is kept.
     expect(m.queues).toEqual({ 'fanout waiting': 1 });

@@ -20,6 +20,8 @@ export interface ServerMetrics {
   reports: Record<string, Record<string, number>>;
   reportBatches: { count: number; meanSize: number | null; meanMs: number | null; p99MsAtMost: number | null };
   replayedMessages: number;
+  /** Upgrade requests the edges dropped because the agent had already closed the connection. */
+  upgradesAbandoned: number;
   handshakeRefusals: Record<string, number>;
   /** From the workers. */
   fanout: { jobs: Record<string, number>; count: number; meanMs: number | null; p99MsAtMost: number | null };
@@ -92,6 +94,7 @@ export function summarizeMetrics(at: string, edges: { name: string; samples: Pro
       p99MsAtMost: batchTimes ? ms(quantileAtMost(batchTimes, 0.99)) : null,
     },
     replayedMessages: sumOf(edgeSamples, 'varsel_replayed_messages_total') ?? 0,
+    upgradesAbandoned: sumOf(edgeSamples, 'varsel_upgrades_abandoned_total') ?? 0,
     handshakeRefusals: byLabel(edgeSamples, 'varsel_handshake_refusals_total', 'reason'),
     fanout: {
       jobs: byLabel(workerSamples, 'varsel_fanout_jobs_total', 'result'),

@@ -69,6 +69,7 @@ export class Metrics {
   private readonly replayedMessages: Counter;
   private readonly replayReads: Counter;
   private readonly handshakeRefusals: Counter<'reason'>;
+  private readonly upgradesAbandoned: Counter;
   private readonly fanoutSeconds: Histogram;
   private readonly fanoutJobs: Counter<'result'>;
 
@@ -124,6 +125,11 @@ export class Metrics {
       help: 'Connections whose replay, read during the handshake, was read again after the join because a broadcast was applied in between',
       registers,
     });
+    this.upgradesAbandoned = new Counter({
+      name: 'varsel_upgrades_abandoned_total',
+      help: 'Websocket upgrade requests dropped unanswered because the client had already closed the connection (it gave up waiting, as in a reconnect storm)',
+      registers,
+    });
     this.handshakeRefusals = new Counter({
       name: 'varsel_handshake_refusals_total',
       help: 'Agent connections refused at the handshake, by reason',
@@ -165,6 +171,10 @@ export class Metrics {
 
   replayReadAgain(): void {
     this.replayReads.inc();
+  }
+
+  upgradeAbandoned(): void {
+    this.upgradesAbandoned.inc();
   }
 
   handshakeRefused(reason: DisconnectReason): void {
