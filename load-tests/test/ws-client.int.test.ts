@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WsClient, type WsClientOptions } from '../src/wire/ws-client.js';
+import { PortPool, ephemeralRange, listeningPorts, portsOutside } from '../src/bench/port-pool.js';
 import { waitFor } from '../../test-support/varsel.js';
 
 /** What one client saw, for assertions. */
@@ -58,7 +59,7 @@ describe('the lean websocket client against the ws library server', () => {
     ...extra,
   });
 
-  it('opens from the given source address, sends masked text the server reads, and reads text, fragmented text and pings', async () => {
+  it('opens from the given source address and port, sends masked text the server reads, and reads text, fragmented text and pings', async () => {
     let peer: WebSocket | undefined;
     const fromClient: string[] = [];
     let pongs = 0;
@@ -67,9 +68,12 @@ describe('the lean websocket client against the ws library server', () => {
       ws.on('message', (d: Buffer, isBinary) => fromClient.push(isBinary ? 'binary!' : d.toString('utf8')));
       ws.on('pong', () => pongs++);
     });
-    const r = new Recorder(opts(port));
+    // A port as the benchmark's agents get them: outside the ephemeral range, nothing listening on it.
+    const localPort = new PortPool(...portsOutside(ephemeralRange()), listeningPorts()).take();
+    const r = new Recorder(opts(port, { localPort }));
     await waitFor('open', () => r.opened && peer !== undefined);
     expect((peer as unknown as { _socket: net.Socket })._socket.remoteAddress).toBe('127.0.0.2');
+    expect((peer as unknown as { _socket: net.Socket })._socket.remotePort).toBe(localPort);
     expect(r.client.send('40{"token":"æøå"}')).toBe(true);
     expect(r.client.send('x'.repeat(70_000))).toBe(true);
     await waitFor('both messages', () => fromClient.length === 2);

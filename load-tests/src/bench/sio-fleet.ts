@@ -4,6 +4,7 @@ import { WsClient, type WsTarget } from '../wire/ws-client.js';
 import { now, type ConnectResult, type ConnectSioCommand, type WorkerStatus } from './agent-protocol.js';
 import { AlertTracker } from './alert-tracker.js';
 import { SocketIoBackoff } from './sio-backoff.js';
+import { PortPool, ephemeralRange, listeningPorts, portsOutside } from './port-pool.js';
 
 /** Engine.IO 4 over a plain websocket, as socket.io-client with `transports: ['websocket']` asks for it. */
 const ENGINE_PATH = '/socket.io/?EIO=4&transport=websocket';
@@ -21,6 +22,8 @@ interface Agent {
   readonly i: number;
   readonly target: WsTarget;
   readonly localAddress: string;
+  /** The local port of the current attempt, from the pool of its address; 0 when none. */
+  localPort: number;
   readonly wire: AgentWire;
   ws: WsClient | null;
   /** Socket.IO CONNECT acknowledged (socket.io-client's `connect`). */
@@ -68,6 +71,8 @@ export class SioFleet {
   private toReport: { agent: Agent; alertId: string; state: ReportState }[] = [];
   private reportAt = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** Local ports by source address: each connect is given its port (see PortPool). */
+  private readonly ports = new Map<string, PortPool>();
 
   constructor(private readonly cmd: ConnectSioCommand) {
     const n = cmd.agents.length;
@@ -86,6 +91,7 @@ export class SioFleet {
         i,
         target,
         localAddress: cmd.localAddresses[i % cmd.localAddresses.length] ?? '127.0.0.1',
+        localPort: 0,
         wire: new AgentWire({ deviceId: spec.deviceId, deviceSecret: spec.secret }, { protocol: cmd.protocol }),
         ws: null,
         connected: false,
@@ -98,14 +104,19 @@ export class SioFleet {
         settle: null,
       };
     });
+    const [first, last] = portsOutside(ephemeralRange());
+    const listening = listeningPorts();
+    // Only the addresses this process was given: they are its own (a fallback 127.0.0.1 is not).
+    for (const address of new Set(cmd.localAddresses)) this.ports.set(address, new PortPool(first, last, listening));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   private open(a: Agent): void {
     a.retry = null;
     if (a.stopped || this.closed) return;
+    a.localPort = this.ports.get(a.localAddress)?.take() ?? 0;
     a.ws = new WsClient(
-      { ...a.target, localAddress: a.localAddress, openTimeoutMs: this.cmd.connectTimeoutMs },
+      { ...a.target, localAddress: a.localAddress, ...(a.localPort ? { localPort: a.localPort } : {}), openTimeoutMs: this.cmd.connectTimeoutMs },
       {
         open: () => {
           a.lastPingAt = now();
@@ -179,6 +190,9 @@ export class SioFleet {
 
   private onClosed(a: Agent, reason: string): void {
     a.ws = null;
+    // A port something else holds after all is not handed out again.
+    if (a.localPort && reason !== 'EADDRINUSE') this.ports.get(a.localAddress)?.give(a.localPort);
+    a.localPort = 0;
     // Until the Socket.IO CONNECT was answered, any end is a failed attempt (also one whose
     // websocket had opened): the report counts those by the "connect " prefix.
     const why = a.closeWhy ?? (a.connected ? reason : `connect ${reason}`);

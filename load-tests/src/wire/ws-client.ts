@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { FrameReader, OPCODE, WsProtocolError, closePayload, encodeClientFrame, parseUpgradeAnswer, upgradeProblem } from './ws-frames.js';
+import { FrameReader, OPCODE, WsProtocolError, closePayload, encodeClientFrame, newHandshakeKey, parseUpgradeAnswer, upgradeProblem } from './ws-frames.js';
 
 export interface WsTarget {
   host: string;
@@ -12,6 +11,8 @@ export interface WsTarget {
 export interface WsClientOptions extends WsTarget {
   /** Source address of the TCP connection (a loopback alias such as 127.0.0.2). */
   localAddress?: string | undefined;
+  /** Local port of the TCP connection; without one the kernel picks it. */
+  localPort?: number | undefined;
   /** The websocket must be open this long after the connection started, else it is closed with `timeout`. */
   openTimeoutMs: number;
   /** Longest message accepted (Engine.IO's maxPayload is 1,000,000 bytes). */
@@ -45,7 +46,7 @@ const CLOSE_GRACE_MS = 2000;
  */
 export class WsClient {
   private readonly socket: net.Socket;
-  private readonly key = randomBytes(16).toString('base64');
+  private readonly key = newHandshakeKey();
   private readonly reader: FrameReader;
   private head: Buffer | null = Buffer.alloc(0);
   private state: 'connecting' | 'open' | 'closing' | 'closed' = 'connecting';
@@ -57,7 +58,12 @@ export class WsClient {
     private readonly on: WsHandlers,
   ) {
     this.reader = new FrameReader(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE);
-    this.socket = net.connect({ host: opts.host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+    this.socket = net.connect({
+      host: opts.host,
+      port: opts.port,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      ...(opts.localPort ? { localPort: opts.localPort } : {}),
+    });
     this.socket.setNoDelay(true);
     // `timeout`: the TCP connection was never accepted (the server's backlog was full and dropped
     // the SYNs); `upgrade timeout`: it was, but the 101 answer did not come in time.

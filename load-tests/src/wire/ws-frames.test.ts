@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameReader, OPCODE, WsProtocolError, acceptFor, closePayload, encodeClientFrame, parseUpgradeAnswer, upgradeProblem } from './ws-frames.js';
+import { FrameReader, OPCODE, WsProtocolError, acceptFor, closePayload, encodeClientFrame, newHandshakeKey, parseUpgradeAnswer, upgradeProblem } from './ws-frames.js';
 
 /** A server frame (never masked), for feeding the reader. */
 function serverFrame(opcode: number, payload: Buffer | string, fin = true, rsv = 0): Buffer {
@@ -109,6 +109,14 @@ describe('reading server frames', () => {
     const r = new FrameReader(100);
     r.push(serverFrame(OPCODE.text, 'x'.repeat(60), false));
     expect(() => r.push(serverFrame(OPCODE.continuation, 'x'.repeat(60)))).toThrow(WsProtocolError);
+  });
+});
+
+describe('the handshake key', () => {
+  it('is 16 bytes in base64, a different one each time, also across refills of the random pool', () => {
+    const keys = Array.from({ length: 3000 }, () => newHandshakeKey());
+    expect(keys.every((k) => /^[A-Za-z0-9+/]{22}==$/.test(k) && Buffer.from(k, 'base64').length === 16)).toBe(true);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });
 

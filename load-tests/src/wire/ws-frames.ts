@@ -16,19 +16,29 @@ export function acceptFor(key: string): string {
   return createHash('sha1').update(key + ACCEPT_GUID).digest('base64');
 }
 
-// 16 KiB of random bytes, cut into 4-byte masking keys and refilled when used up: one
-// randomFillSync per 4,096 frames instead of one per frame.
-let maskPool = Buffer.alloc(0);
-let maskAt = 0;
+// 16 KiB of random bytes, cut into masking keys and handshake keys and refilled when used up:
+// one randomFillSync per 4,096 frames or 1,024 connections instead of one each (a call costs tens
+// of microseconds here, and a reconnect storm is tens of thousands of connections).
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+function nextRandom(n: number): Buffer {
+  if (randomAt + n > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(16_384));
+    randomAt = 0;
+  }
+  const bytes = randomPool.subarray(randomAt, randomAt + n);
+  randomAt += n;
+  return bytes;
+}
 
 function nextMaskKey(): Buffer {
-  if (maskAt + 4 > maskPool.length) {
-    maskPool = randomFillSync(Buffer.allocUnsafe(16_384));
-    maskAt = 0;
-  }
-  const key = maskPool.subarray(maskAt, maskAt + 4);
-  maskAt += 4;
-  return key;
+  return nextRandom(4);
+}
+
+/** A Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1). */
+export function newHandshakeKey(): string {
+  return nextRandom(16).toString('base64');
 }
 
 /** One complete, masked client frame (FIN set). `mask` is for tests; by default a random key. */
