@@ -13,7 +13,7 @@ export interface WsClientOptions extends WsTarget {
   localAddress?: string | undefined;
   /** Local port of the TCP connection; without one the kernel picks it. */
   localPort?: number | undefined;
-  /** The websocket must be open this long after the connection started, else it is closed with `timeout`. */
+  /** The websocket must be open this long after the connection started, else it is closed with `timeout` or `upgrade timeout`. */
   openTimeoutMs: number;
   /** Longest message accepted (Engine.IO's maxPayload is 1,000,000 bytes). */
   maxMessageBytes?: number;
