@@ -153,6 +153,17 @@ export class TestAgent {
   }
 }
 
+/**
+ * The websocket upgrade request an agent opens its connection with, for tests that speak raw TCP.
+ * `query` is appended to the Engine.IO path (e.g. `&sid=…`).
+ */
+export function upgradeRequest(query = ''): string {
+  return (
+    `GET /socket.io/?EIO=4&transport=websocket${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
+  );
+}
+
 /** Polls `fn` until it returns true, or throws after `timeoutMs` with `what` in the message. */
 export async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs;

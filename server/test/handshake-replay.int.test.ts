@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { PROTOCOL_VERSION, type AlertView, type EnrollResponse } from '@varsel/shared';
 import { WsClient } from '../../load-tests/src/wire/ws-client.js';
-import { ApiClient, SIREN, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
+import { ApiClient, SIREN, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, upgradeRequest, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { SimAgent } from '../../test-support/sim-agent.js';
 import { Replay } from '../src/realtime/replay.js';
 import { DeviceStore } from '../src/store/device-store.js';
@@ -124,10 +124,7 @@ describe('the replay read during the handshake', () => {
     let answer = '';
     socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.write(
-      `GET /socket.io/?EIO=4&transport=websocket&sid=no-such-session HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
-        `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
+    socket.write(upgradeRequest('&sid=no-such-session'));
     await closed;
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toContain('Session ID unknown');

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CONSOLE_NAMESPACE, ERRORS, type AlertView, type ErrorBody } from '@varsel/shared';
-import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
+import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, upgradeRequest, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { metricSum } from '../../test-support/prometheus-text.js';
 
 /** Sends an agent's websocket upgrade request on a raw connection and closes it at once. */
@@ -10,10 +10,7 @@ function abandonUpgrade(url: string): Promise<void> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const s = net.connect(Number(port), hostname, () => {
-      s.end(
-        'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-      );
+      s.end(upgradeRequest());
       resolve();
     });
     s.on('error', reject);

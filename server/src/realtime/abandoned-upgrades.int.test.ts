@@ -5,10 +5,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { dropAbandonedUpgrades } from './abandoned-upgrades.js';
 import { coalesceUpgradeWrites } from './write-coalescing.js';
-
-const UPGRADE_REQUEST =
-  'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+import { upgradeRequest, waitFor } from '../../../test-support/varsel.js';
 
 interface Edge {
   port: number;
@@ -42,20 +39,12 @@ async function edge(): Promise<Edge> {
 function rawUpgrade(port: number, then: (s: net.Socket) => void): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write(UPGRADE_REQUEST);
+      s.write(upgradeRequest());
       then(s);
     });
     s.on('error', () => undefined);
     s.on('close', () => resolve());
   });
-}
-
-async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('dropAbandonedUpgrades', () => {
@@ -72,7 +61,7 @@ describe('dropAbandonedUpgrades', () => {
     const e = (current = await edge());
     // What an agent that gave up leaves in an edge's accept queue: the request, then its end of stream.
     void rawUpgrade(e.port, (s) => s.end());
-    await until('a drop or a handshake', () => e.dropped + e.engineConnections > 0);
+    await waitFor('a drop or a handshake', () => e.dropped + e.engineConnections > 0, 3000);
     // A while later still no handshake: the request was never handed to engine.io.
     await new Promise((r) => setTimeout(r, 50));
     expect(e).toMatchObject({ dropped: 1, engineConnections: 0 });
@@ -81,7 +70,7 @@ describe('dropAbandonedUpgrades', () => {
   it('drops an upgrade whose connection was reset while it waited, without an uncaught error', async () => {
     const e = (current = await edge());
     void rawUpgrade(e.port, (s) => s.resetAndDestroy());
-    await until('a drop or a handshake', () => e.dropped + e.engineConnections > 0);
+    await waitFor('a drop or a handshake', () => e.dropped + e.engineConnections > 0, 3000);
     expect(e).toMatchObject({ dropped: 1, engineConnections: 0 });
   });
 
