@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
@@ -162,6 +162,21 @@ export function upgradeRequest(query = ''): string {
     `GET /socket.io/?EIO=4&transport=websocket${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
   );
+}
+
+/**
+ * Opens a raw TCP connection, sends `upgradeRequest()` on it and hands the socket to `then` (which
+ * may wait for the answer, end the connection, or reset it). Resolves when the connection is closed.
+ */
+export function rawUpgrade(port: number, then: (s: net.Socket) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.write(upgradeRequest());
+      then(s);
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve());
+  });
 }
 
 /** Polls `fn` until it returns true, or throws after `timeoutMs` with `what` in the message. */

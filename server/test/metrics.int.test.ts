@@ -1,21 +1,8 @@
-import net from 'node:net';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CONSOLE_NAMESPACE, ERRORS, type AlertView, type ErrorBody } from '@varsel/shared';
-import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, upgradeRequest, waitFor, type TestVarsel } from '../../test-support/varsel.js';
+import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, rawUpgrade, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
 import { metricSum } from '../../test-support/prometheus-text.js';
-
-/** Sends an agent's websocket upgrade request on a raw connection and closes it at once. */
-function abandonUpgrade(url: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = net.connect(Number(port), hostname, () => {
-      s.end(upgradeRequest());
-      resolve();
-    });
-    s.on('error', reject);
-  });
-}
 
 async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await fetch(url, { headers });
@@ -70,7 +57,7 @@ describe('Prometheus metrics of an edge and a worker', () => {
     expect(metricSum(text, 'varsel_upgrades_abandoned_total')).toBe(0);
 
     // An agent that gave up while its connection waited: its upgrade request, then its end of stream.
-    await abandonUpgrade(edge.url);
+    void rawUpgrade(Number(new URL(edge.url).port), (s) => s.end());
     await waitFor('the edge to drop the abandoned upgrade', async () => metricSum(await scrape(edge.metricsUrl), 'varsel_upgrades_abandoned_total') === 1);
 
     const sent = await admin.request<AlertView>('POST', '/api/alerts', SIREN);

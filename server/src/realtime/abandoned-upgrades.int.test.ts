@@ -1,11 +1,11 @@
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { dropAbandonedUpgrades } from './abandoned-upgrades.js';
 import { coalesceUpgradeWrites } from './write-coalescing.js';
-import { upgradeRequest, waitFor } from '../../../test-support/varsel.js';
+import { rawUpgrade, waitFor } from '../../../test-support/varsel.js';
 
 interface Edge {
   port: number;
@@ -33,18 +33,6 @@ async function edge(): Promise<Edge> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   e.port = (server.address() as AddressInfo).port;
   return e;
-}
-
-/** Sends an upgrade request on a raw connection; `then` decides what the client does next. */
-function rawUpgrade(port: number, then: (s: net.Socket) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => {
-      s.write(upgradeRequest());
-      then(s);
-    });
-    s.on('error', () => undefined);
-    s.on('close', () => resolve());
-  });
 }
 
 describe('dropAbandonedUpgrades', () => {
