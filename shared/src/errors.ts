@@ -25,6 +25,7 @@ export const ERRORS = {
   USER_NOT_FOUND: { http: 404, code: 40404, message: 'No such user.' },
   USER_EXISTS: { http: 409, code: 40901, message: 'A user with that name exists.' },
   ALERT_CLOSED: { http: 409, code: 40902, message: 'The alert is already cancelled, all-cleared or expired.' },
+  PUSH_CHANNEL_DISABLED: { http: 409, code: 40903, message: 'This push channel is not configured on the server.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, code: 41501, message: 'Send application/json.' },
   RATE_LIMITED: { http: 429, code: 42901, message: 'Too many attempts; wait and try again.' },
   INTERNAL: { http: 500, code: 50001, message: 'Internal error.' },

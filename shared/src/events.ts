@@ -3,6 +3,7 @@ import type { AgentAlert, AlertCounts, AlertView } from './alert.js';
 import { ReportedStateSchema } from './alert.js';
 import { UuidSchema } from './ids.js';
 import type { DisconnectReason } from './disconnect.js';
+import type { PushChannel, PushConfig, PushRegistration } from './push.js';
 
 /** Version of the agent protocol (docs/protocol.md). The handshake carries it. */
 export const PROTOCOL_VERSION = 2;
@@ -59,6 +60,12 @@ export interface AgentServerToClient {
 }
 export interface AgentClientToServer {
   'alert:report': (report: AlertReport, ack: AckCallback<{ recorded: boolean }>) => void;
+  /** Which push channels the server sends on (and the VAPID public key to subscribe with). */
+  'push:config': (ack: AckCallback<PushConfig>) => void;
+  /** Where to wake this device when it is not connected; replaces its earlier registration of the channel. */
+  'push:register': (registration: PushRegistration, ack: AckCallback<{ registered: true }>) => void;
+  /** Stop waking this device on a channel (the user turned notifications off). */
+  'push:unregister': (payload: { channel: PushChannel }, ack: AckCallback<{ removed: boolean }>) => void;
 }
 
 /** console: watch one alert's counts. */

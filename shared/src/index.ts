@@ -7,3 +7,4 @@ export * from './device.js';
 export * from './auth.js';
 export * from './events.js';
 export * from './disconnect.js';
+export * from './push.js';

@@ -276,6 +276,7 @@ export const da = {
   'error.USER_NOT_FOUND': 'Brugeren findes ikke.',
   'error.USER_EXISTS': 'Der findes allerede en bruger med det navn.',
   'error.ALERT_CLOSED': 'Udsendelsen er allerede annulleret, afblæst eller udløbet.',
+  'error.PUSH_CHANNEL_DISABLED': 'Denne push-kanal er ikke sat op på serveren.',
   'error.PAYLOAD_TOO_LARGE': 'Indholdet er for stort.',
   'error.UNSUPPORTED_MEDIA_TYPE': 'Serveren forventede JSON.',
   'error.RATE_LIMITED': 'For mange forsøg. Vent lidt, og prøv igen.',

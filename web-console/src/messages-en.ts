@@ -263,6 +263,7 @@ export const en: Record<MessageKey, string> = {
   'error.USER_NOT_FOUND': 'The user does not exist.',
   'error.USER_EXISTS': 'A user with that name exists.',
   'error.ALERT_CLOSED': 'The alert is already cancelled, all-cleared or expired.',
+  'error.PUSH_CHANNEL_DISABLED': 'This push channel is not configured on the server.',
   'error.PAYLOAD_TOO_LARGE': 'The content is too large.',
   'error.UNSUPPORTED_MEDIA_TYPE': 'The server expected JSON.',
   'error.RATE_LIMITED': 'Too many attempts. Wait a little and try again.',
