@@ -318,7 +318,7 @@ declare module 'ioredis' {
     varselRecordReports(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, nowMs: number, ...deviceRankUnit: (string | number)[]): Result<number[], Context>;
     varselReplayCheck(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, deviceId: string, newer: 0 | 1, nowMs: number): Result<number, Context>;
     varselMarkFinal(expectedKey: string, stateKey: string, statsKey: string, timesKey: string, rank: number, cursor: string, count: number, nowMs: number): Result<[string, number], Context>;
-    varselUnacknowledged(expectedKey: string, stateKey: string, cursor: string, count: number): Result<[string, string[]], Context>;
+    varselDevicesBelow(expectedKey: string, stateKey: string, cursor: string, count: number, rank: number): Result<[string, string[]], Context>;
     varselStartFanout(numKeys: number, ...keysThenNow: (string | number)[]): Result<number, Context>;
     varselCloseThread(statsKey: string, status: string): Result<number, Context>;
     varselConsumeEnrollmentToken(tokenKey: string, nowMs: number, deviceHasOrgUnit: '0' | '1', uses: number): Result<string[] | null | -1, Context>;

@@ -1,10 +1,11 @@
 import { DELIVERY_STATES, type DeliveryState, type DeviceDelivery, type ReportedState } from '@varsel/shared';
 import type { Keys } from './keys.js';
 import type { Redis } from './redis.js';
-import { MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK, UNACKNOWLEDGED } from './lua.js';
+import { DEVICES_BELOW, MARK_FINAL, RECORD_REPORTS, REPLAY_CHECK } from './lua.js';
 
 /** The rank of `delivered` in the per-device state hash (ranks are indexes of DELIVERY_STATES). */
 const DELIVERED_RANK = DELIVERY_STATES.indexOf('delivered');
+const ACKNOWLEDGED_RANK = DELIVERY_STATES.indexOf('acknowledged');
 
 export interface Report {
   alertId: string;
@@ -32,7 +33,7 @@ export class DeliveryStore {
   ) {
     redis.defineCommand('varselRecordReports', { numberOfKeys: 4, lua: RECORD_REPORTS });
     redis.defineCommand('varselReplayCheck', { numberOfKeys: 4, lua: REPLAY_CHECK });
-    redis.defineCommand('varselUnacknowledged', { numberOfKeys: 2, lua: UNACKNOWLEDGED });
+    redis.defineCommand('varselDevicesBelow', { numberOfKeys: 2, lua: DEVICES_BELOW });
     redis.defineCommand('varselMarkFinal', { numberOfKeys: 4, lua: MARK_FINAL });
   }
 
@@ -104,14 +105,28 @@ export class DeliveryStore {
   /** The devices of an alert's audience that have not acknowledged; undefined when there are more than `max`. */
   async unacknowledged(alertId: string, max: number): Promise<string[] | undefined> {
     const out: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, ids] = await this.redis.varselUnacknowledged(this.keys.alertExpected(alertId), this.keys.alertDeviceState(alertId), cursor, FINAL_CHUNK);
-      cursor = String(next);
+    for await (const ids of this.devicesBelow(alertId, ACKNOWLEDGED_RANK)) {
       out.push(...ids);
       if (out.length > max) return undefined;
-    } while (cursor !== '0');
+    }
     return out;
+  }
+
+  /**
+   * The devices of an alert's audience that have not reported it delivered (pending or sent, no
+   * final state), in chunks of up to FINAL_CHUNK, each read in one short script call.
+   */
+  undelivered(alertId: string): AsyncIterable<string[]> {
+    return this.devicesBelow(alertId, DELIVERED_RANK);
+  }
+
+  private async *devicesBelow(alertId: string, rank: number): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.redis.varselDevicesBelow(this.keys.alertExpected(alertId), this.keys.alertDeviceState(alertId), cursor, FINAL_CHUNK, rank);
+      cursor = String(next);
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
   }
 
   /** Up to `limit` devices of an alert's audience with their states, optionally only those in `states`. */

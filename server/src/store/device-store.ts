@@ -155,6 +155,8 @@ export class DeviceStore {
       .hset(this.keys.device(id), 'revokedAt', now.toISOString())
       .srem(this.keys.devicesAll, id)
       .srem(this.keys.devicesInUnit(orgUnit), id)
+      // A revoked device is never woken again.
+      .del(this.keys.devicePush(id))
       .exec()
       .then(throwOnMultiError);
     return true;

@@ -28,6 +28,8 @@ export class Keys {
 
   // Devices
   device(id: string): string { return `${this.prefix}:device:${id}`; }
+  /** HASH push channel -> JSON of the device's PushRegistration on it. */
+  devicePush(id: string): string { return `${this.prefix}:device:${id}:push`; }
   /** SET of ids of every enrolled device, revoked ones included. */
   get devicesRegistry(): string { return `${this.prefix}:devices:registry`; }
   /** SET of ids of active (not revoked) devices. */

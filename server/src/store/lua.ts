@@ -137,17 +137,19 @@ return { res[1], changed }
 `;
 
 /**
- * unacknowledged: one chunk of an alert's audience that has not acknowledged (no final state), a
- * chunk at a time so Redis is never blocked for long. Read only.
+ * devicesBelow: one chunk of an alert's audience whose state ranks below ARGV[3] (4: not
+ * acknowledged, no final state; 2: not delivered yet), a chunk at a time so Redis is never
+ * blocked for long. Read only.
  *   KEYS[1] alertExpected(id)  KEYS[2] alertDeviceState(id)
- *   ARGV[1] SSCAN cursor  ARGV[2] chunk size
- * Returns { next SSCAN cursor ('0' when done), device ids of this chunk below rank 4 }.
+ *   ARGV[1] SSCAN cursor  ARGV[2] chunk size  ARGV[3] rank
+ * Returns { next SSCAN cursor ('0' when done), device ids of this chunk below that rank }.
  */
-export const UNACKNOWLEDGED = `
+export const DEVICES_BELOW = `
 local res = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local below = tonumber(ARGV[3])
 local out = {}
 for _, dev in ipairs(res[2]) do
-  if tonumber(redis.call('HGET', KEYS[2], dev) or '0') < 4 then out[#out + 1] = dev end
+  if tonumber(redis.call('HGET', KEYS[2], dev) or '0') < below then out[#out + 1] = dev end
 end
 return { res[1], out }
 `;
@@ -195,4 +197,15 @@ else
 end
 redis.call('HSET', KEYS[2], 'targeted', n, 'fixedAt', ARGV[1])
 return n
+`;
+
+/**
+ * removePushIfSame: drops a device's registration on a channel that a push service called gone,
+ * unless the device registered anew meanwhile (then the new one stays).
+ *   KEYS[1] devicePush(id)  ARGV[1] channel  ARGV[2] the registration as it was sent to
+ * Returns 1 when removed, else 0.
+ */
+export const REMOVE_PUSH_IF_SAME = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
 `;
