@@ -13,6 +13,8 @@ import { DeviceStore } from './store/device-store.js';
 import { SessionStore, UserStore } from './store/user-store.js';
 import { DirectoryStore } from './store/directory-store.js';
 import { AuditStore } from './store/audit-store.js';
+import { PushStore } from './store/push-store.js';
+import { setupPush } from './push/push-setup.js';
 import { Directory } from './directory/directory.js';
 import { DeviceService } from './directory/device-service.js';
 import { AlertService } from './alerts/alert-service.js';
@@ -60,12 +62,15 @@ const defaultConsoleDir = repoPath('web-console/dist');
 
 /**
  * Wires a Varsel process for its role. Never listens: the caller (main, or a test) does, so tests
- * start it on port 0. Redis must be reachable within 10 s, else this rejects.
+ * start it on port 0. Redis must be reachable within 10 s, else this rejects;
+ * a file named in the configuration that cannot be used rejects with a ConfigError.
  */
 export async function createApp({ config, log, redisUrl, role }: AppDeps): Promise<VarselApp> {
   const keys = new Keys(config.REDIS_PREFIX);
   const isEdge = role !== 'worker';
   const isWorker = role !== 'edge';
+  // First: its files are read (a ConfigError, before anything is opened).
+  const push = await setupPush(config, { worker: isWorker, log: log.child({ area: 'push' }) });
   const connections: Redis[] = [];
   const conn = (purpose: ConnectionPurpose, name: string): Redis => {
     const r = createRedis(redisUrl, purpose, `varsel-${role}-${name}`, log.child({ area: 'store' }));
@@ -161,6 +166,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       replay: new Replay(new AlertStore(realtime, keys), new DeliveryStore(realtime, keys)),
       log: log.child({ area: 'realtime' }),
       metrics,
+      push: { store: new PushStore(realtime, keys), config: push.config, channels: push.channels },
     });
     metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size });
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
@@ -177,7 +183,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     const fanoutLog = log.child({ area: 'fanout' });
     workers.push(
       startFanoutWorker(
-        { alerts: alertStore, delivery, devices: deviceStore, lifecycle, broadcaster, log: fanoutLog },
+        { alerts: alertStore, delivery, devices: deviceStore, lifecycle, broadcaster, log: fanoutLog, pushAfterMs: push.afterMs },
         {
           connection: conn('blocking', 'fanout-worker'),
           prefix: keys.bullPrefix,
@@ -188,7 +194,18 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
         },
       ),
       startLifecycleWorker(
-        { alerts: alertStore, delivery, lifecycle, fanout: fanoutQueue, broadcaster, log: fanoutLog },
+        {
+          alerts: alertStore,
+          delivery,
+          lifecycle,
+          fanout: fanoutQueue,
+          broadcaster,
+          log: fanoutLog,
+          push:
+            push.senders.length > 0
+              ? { alerts: alertStore, delivery, push: new PushStore(redis, keys), senders: push.senders, metrics, log: log.child({ area: 'push' }) }
+              : undefined,
+        },
         { connection: conn('blocking', 'lifecycle-worker'), prefix: keys.bullPrefix },
       ),
     );
@@ -227,6 +244,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
         metricsServer.closeAllConnections();
         await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       }
+      await push.close();
       await fanoutQueue.close();
       await lifecycle.close();
       await Promise.all(connections.map(closeRedis));

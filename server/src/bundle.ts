@@ -2,7 +2,7 @@
  * Build step (`npm run bundle -w server`, part of `npm run build`): bundles the compiled server
  * (dist/main.js and everything it imports, dependencies included) into one file,
  * dist/varsel.mjs, which `npm start` and the production commands run. Same program, one file:
- * node loads it in about two thirds of the time of the 796 modules it replaces (no resolution,
+ * node loads it in about two thirds of the time of the 846 modules it replaces (no resolution,
  * package lookups or CommonJS export scanning): an idle edge is up in 330-350 ms instead of
  * 490-550 ms, and an edge restarted after a kill on a loaded machine accepts agents 0.7-0.9 s
  * sooner, which in a reconnect storm is that much less of agents retrying against a closed port.
@@ -12,7 +12,8 @@ import { repoPath } from './paths.js';
 
 // Packages that load native code or optional native helpers by path at run time: left to node's
 // resolution from dist/, as for the unbundled server.
-const EXTERNAL = ['@node-rs/argon2', 'msgpackr-extract', 'bufferutil', 'utf-8-validate'];
+// firebase-admin too: it is large and loaded only by a worker with FCM configured (push/fcm-channel.ts).
+const EXTERNAL = ['@node-rs/argon2', 'msgpackr-extract', 'bufferutil', 'utf-8-validate', 'firebase-admin'];
 
 // CommonJS dependencies inside an ES module bundle still call require() and read __dirname and
 // __filename (ioredis its package.json, msgpackr its optional helper): give them the bundle's own.

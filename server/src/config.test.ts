@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { ConfigError, envExample, loadConfig, parseRole } from './config.js';
 
 describe('loadConfig', () => {
@@ -27,6 +28,27 @@ describe('loadConfig', () => {
 
   it('rejects a heartbeat timeout far longer than its interval', () => {
     expect(() => loadConfig({ SOCKET_PING_INTERVAL_MS: '1000', SOCKET_PING_TIMEOUT_MS: '60000' })).toThrow(ConfigError);
+  });
+});
+
+describe('Web Push configuration', () => {
+  const keys = webpush.generateVAPIDKeys();
+  const vapid = { VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: keys.privateKey, VAPID_SUBJECT: 'mailto:kit-drift@kk.dk' };
+
+  it('takes a VAPID key pair with its subject', () => {
+    expect(loadConfig(vapid).VAPID_PUBLIC_KEY).toBe(keys.publicKey);
+  });
+
+  it('refuses part of the three', () => {
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: keys.publicKey })).toThrow(/together, or none/);
+  });
+
+  it.each([
+    ['a subject that is not mailto: or https:', { ...vapid, VAPID_SUBJECT: 'kit-drift@kk.dk' }, /subject/],
+    ['a private key of another pair', { ...vapid, VAPID_PRIVATE_KEY: webpush.generateVAPIDKeys().privateKey }, /not the one of the private key/],
+    ['a public key that is too short', { ...vapid, VAPID_PUBLIC_KEY: keys.publicKey.slice(0, 40) }, /VAPID/],
+  ])('refuses %s', (_what, env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkVapidKeys } from './push/vapid.js';
 
 /**
  * The whole configuration of a Varsel server process, read from the environment once in the
@@ -63,8 +64,35 @@ export const ConfigSchema = z
       .min(16, 'METRICS_TOKEN needs at least 16 characters')
       .optional()
       .describe('when set, /metrics answers only requests with Authorization: Bearer <this token>; unset: /metrics is open, so keep it off the public load balancer'),
+    VAPID_PUBLIC_KEY: z.string().optional().describe('Web Push: the VAPID public key (base64url; make a pair with `npx web-push generate-vapid-keys`); unset: no Web Push'),
+    VAPID_PRIVATE_KEY: z.string().optional().describe('Web Push: the VAPID private key of that pair; keep it secret'),
+    VAPID_SUBJECT: z.string().optional().describe('Web Push: a mailto: or https: contact push services can reach the sender at, e.g. mailto:kit-drift@kk.dk'),
+    FCM_SERVICE_ACCOUNT_FILE: z
+      .string()
+      .optional()
+      .describe('FCM: path of the Firebase service account key (JSON); unset: no FCM. Push is a best-effort wake-up; everything works without it'),
+    PUSH_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(5000)
+      .describe('how long after a fan-out devices that have not reported delivered are woken by push (with a push channel configured)'),
+    PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32).describe('Web Push requests a worker has in flight at once'),
+    PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('socket timeout of one Web Push request'),
+    PUSH_CA_FILE: z.string().optional().describe('PEM of extra CA certificates to trust for push services (a TLS-inspecting proxy); unset: the system CAs'),
   })
   .superRefine((c, ctx) => {
+    const vapid = [c.VAPID_PUBLIC_KEY, c.VAPID_PRIVATE_KEY, c.VAPID_SUBJECT];
+    if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: 'set VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together, or none of them' });
+    } else if (c.VAPID_PUBLIC_KEY && c.VAPID_PRIVATE_KEY && c.VAPID_SUBJECT) {
+      try {
+        checkVapidKeys({ publicKey: c.VAPID_PUBLIC_KEY, privateKey: c.VAPID_PRIVATE_KEY, subject: c.VAPID_SUBJECT });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: `the VAPID keys or subject are not usable: ${(err as Error).message}` });
+      }
+    }
     if (c.SOCKET_PING_TIMEOUT_MS > c.SOCKET_PING_INTERVAL_MS * 4) {
       ctx.addIssue({ code: 'custom', path: ['SOCKET_PING_TIMEOUT_MS'], message: 'SOCKET_PING_TIMEOUT_MS should not exceed 4 x SOCKET_PING_INTERVAL_MS' });
     }

@@ -39,6 +39,11 @@ async function main(): Promise<number> {
   try {
     app = await createApp({ config, log, redisUrl, role });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nNothing was started. See .env.example for every setting.\n`);
+      await embedded?.stop();
+      return 78; // EX_CONFIG
+    }
     log.fatal({ err }, 'could not start');
     await embedded?.stop();
     return 1;

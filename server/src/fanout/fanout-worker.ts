@@ -17,6 +17,8 @@ export interface FanoutDeps {
   lifecycle: LifecycleQueue;
   broadcaster: Broadcaster;
   log: Logger;
+  /** Wake devices by push this long after the fan-out when they have not reported delivered; undefined: no push channel. */
+  pushAfterMs?: number | undefined;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function runFanout(d: FanoutDeps, alertId: string, faultDelayMs = 0
   const targeted = await d.alerts.fixAudience(alert.id, setKeys);
   await d.alerts.markFanoutDone(alert.id);
   if (alert.msgType === 'cancel') await d.delivery.markFinal(originalId, 'cancelled');
+  if (d.pushAfterMs !== undefined) await d.lifecycle.schedulePush(alert.id, d.pushAfterMs);
   if (alert.msgType === 'alert' && alert.kind === 'siren' && alert.repeatMinutes) {
     await d.lifecycle.scheduleRepeat(alert.id, 1, alert.repeatMinutes * 60_000);
   }

@@ -8,6 +8,8 @@ export type LifecycleJob =
   | { type: 'expire'; alertId: string }
   /** Sound an unacknowledged siren again; schedules the next repeat while the siren is active. */
   | { type: 'repeat'; alertId: string; n: number }
+  /** A while after a message's fan-out: wake by push the devices that have not reported it delivered. */
+  | { type: 'push'; alertId: string }
   /** Every 15 s: enqueue the fan-out of any live message still queued (its edge died before enqueueing it). */
   | { type: 'sweep' };
 
@@ -41,6 +43,11 @@ export class LifecycleQueue {
 
   async scheduleRepeat(alertId: string, n: number, delayMs: number): Promise<void> {
     await this.queue.add('repeat', { type: 'repeat', alertId, n }, { jobId: `repeat-${alertId}-${n}`, delay: delayMs });
+  }
+
+  /** The push wake-up of a message, `delayMs` after its fan-out; once per message. */
+  async schedulePush(alertId: string, delayMs: number): Promise<void> {
+    await this.queue.add('push', { type: 'push', alertId }, { jobId: `push-${alertId}`, delay: delayMs });
   }
 
   /** Installs the sweep schedule (idempotent: every worker calls it at start). */

@@ -8,6 +8,7 @@ import type { Broadcaster } from '../realtime/broadcaster.js';
 import { audienceRooms } from '../realtime/rooms.js';
 import { LIFECYCLE_QUEUE, SWEEP_AFTER_MS, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
 import type { FanoutQueue } from './fanout-queue.js';
+import { pushUndelivered, type PushDeps } from '../push/push-escalation.js';
 
 export interface LifecycleDeps {
   alerts: AlertStore;
@@ -16,6 +17,8 @@ export interface LifecycleDeps {
   fanout: FanoutQueue;
   broadcaster: Broadcaster;
   log: Logger;
+  /** Present when a push channel is configured. */
+  push?: PushDeps | undefined;
 }
 
 /**
@@ -97,6 +100,15 @@ export function startLifecycleWorker(d: LifecycleDeps, opts: { connection: Redis
         case 'repeat': {
           const res = await repeatSiren(d, data.alertId, data.n);
           log.debug({ alertId: data.alertId, n: data.n, res }, 'siren repeat');
+          return res;
+        }
+        case 'push': {
+          if (!d.push) {
+            log.warn({ alertId: data.alertId }, 'push job skipped: no push channel is configured on this worker');
+            return 'disabled';
+          }
+          const res = await pushUndelivered(d.push, data.alertId);
+          log.info({ alertId: data.alertId, res }, 'push wake-up');
           return res;
         }
         case 'sweep': {

@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { AlertKindSchema, MsgTypeSchema, ReportedStateSchema, type AlertKind, type DisconnectReason, type MsgType, type ReportedState } from '@varsel/shared';
+import { AlertKindSchema, MsgTypeSchema, PUSH_CHANNELS, ReportedStateSchema, type AlertKind, type PushChannel, type DisconnectReason, type MsgType, type ReportedState } from '@varsel/shared';
 import type { ProcessRole } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ReportOutcome } from '../store/delivery-store.js';
+import { PUSH_RESULT_REASONS, type PushResultReason } from '../push/channel.js';
 
 /** What became of a report, as a label: the store's outcomes, plus `failed` (not written; the agent resends). */
 export type ReportResult = ReportOutcome | 'failed';
@@ -72,6 +73,8 @@ export class Metrics {
   private readonly upgradesAbandoned: Counter;
   private readonly fanoutSeconds: Histogram;
   private readonly fanoutJobs: Counter<'result'>;
+  private readonly pushResults: Counter<'channel' | 'reason'>;
+  private readonly pushUnregisteredDevices: Counter;
 
   constructor(
     readonly role: ProcessRole,
@@ -148,7 +151,19 @@ export class Metrics {
       labelNames: ['result'],
       registers,
     });
+    this.pushResults = new Counter({
+      name: 'varsel_push_results_total',
+      help: 'Push wake-ups sent by this worker to devices that had not reported a message delivered, by channel (webpush, fcm) and result (sent, gone, rate_limited, rejected, payload_too_large, unavailable, network, error)',
+      labelNames: ['channel', 'reason'],
+      registers,
+    });
+    this.pushUnregisteredDevices = new Counter({
+      name: 'varsel_push_unregistered_total',
+      help: 'Devices that had not reported a message delivered when its push was due and had no registration on any configured push channel',
+      registers,
+    });
     for (const result of FANOUT_JOB_RESULTS) this.fanoutJobs.inc({ result }, 0);
+    for (const channel of PUSH_CHANNELS) for (const reason of PUSH_RESULT_REASONS) this.pushResults.inc({ channel, reason }, 0);
     for (const kind of AlertKindSchema.options) for (const msgType of MsgTypeSchema.options) this.alertsAccepted.inc({ kind, msg_type: msgType }, 0);
   }
 
@@ -187,6 +202,14 @@ export class Metrics {
 
   fanoutJob(result: FanoutJobResult): void {
     this.fanoutJobs.inc({ result });
+  }
+
+  pushResult(channel: PushChannel, reason: PushResultReason): void {
+    this.pushResults.inc({ channel, reason });
+  }
+
+  pushUnregistered(devices: number): void {
+    if (devices > 0) this.pushUnregisteredDevices.inc(devices);
   }
 
   /** An edge's live connections, read at each scrape. */

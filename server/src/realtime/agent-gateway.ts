@@ -3,13 +3,19 @@ import {
   AlertReportSchema,
   DISCONNECT_REASONS,
   ERRORS,
+  PushRegistrationSchema,
+  PushUnregisterSchema,
   SUPPORTED_PROTOCOLS,
   VarselError,
   type AckResult,
   type Alert,
   type DisconnectReason,
   type HandshakeErrorData,
+  type PushChannel,
+  type PushConfig,
 } from '@varsel/shared';
+import type { PushStore } from '../store/push-store.js';
+import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DeviceStore } from '../store/device-store.js';
@@ -25,6 +31,14 @@ export function handshakeError(reason: DisconnectReason): Error & { data: Handsh
   const err = new Error(reason) as Error & { data: HandshakeErrorData };
   err.data = { code: DISCONNECT_REASONS[reason].code, reason };
   return err;
+}
+
+/** The input as `schema` parses it, or undefined once the agent has been answered VALIDATION_FAILED. */
+function parsedOrRefused<T>(schema: z.ZodType<T>, raw: unknown, reply: (r: AckResult<never>) => void, what: string): T | undefined {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  reply({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code, message: parsed.error.issues[0]?.message ?? `invalid ${what}` } });
+  return undefined;
 }
 
 function failure(err: unknown): AckResult<never> {
@@ -50,7 +64,14 @@ const NOT_RECORDED: AckResult<{ recorded: boolean }> = Object.freeze({ ok: true,
  */
 export function attachAgentGateway(
   io: AgentServer,
-  deps: { devices: DeviceStore; batcher: ReportBatcher; replay: Replay; log: Logger; metrics: Metrics },
+  deps: {
+    devices: DeviceStore;
+    batcher: ReportBatcher;
+    replay: Replay;
+    log: Logger;
+    metrics: Metrics;
+    push: { store: PushStore; config: PushConfig; channels: readonly PushChannel[] };
+  },
 ): void {
   const log = deps.log;
   const broadcasts = new BroadcastEpoch(io.of('/').adapter as unknown as ApplyingAdapter);
@@ -141,14 +162,50 @@ export function attachAgentGateway(
         return;
       }
       const reply = ack as (r: AckResult<{ recorded: boolean }>) => void;
-      const parsed = AlertReportSchema.safeParse(raw);
-      if (!parsed.success) {
-        reply({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code, message: parsed.error.issues[0]?.message ?? 'invalid report' } });
-        return;
-      }
-      deps.batcher.add({ alertId: parsed.data.alertId, deviceId, orgUnit, state: parsed.data.state }, (err, outcome) =>
+      const report = parsedOrRefused(AlertReportSchema, raw, reply, 'report');
+      if (!report) return;
+      deps.batcher.add({ alertId: report.alertId, deviceId, orgUnit, state: report.state }, (err, outcome) =>
         reply(err ? failure(err) : outcome === 'recorded' ? RECORDED : NOT_RECORDED),
       );
+    });
+
+    /** Answers with what `work` gives once Redis has it, or UNAVAILABLE (the agent tries again later). */
+    const answerOnceStored = <T>(work: Promise<T>, reply: (r: AckResult<T>) => void, what: string): void => {
+      work.then(
+        (data) => reply({ ok: true, data }),
+        (err: unknown) => {
+          log.warn({ err, deviceId }, `${what} failed`);
+          reply(failure(new VarselError('UNAVAILABLE')));
+        },
+      );
+    };
+
+    socket.on('push:config', (ack: unknown) => {
+      if (typeof ack === 'function') (ack as (r: AckResult<PushConfig>) => void)({ ok: true, data: deps.push.config });
+    });
+
+    socket.on('push:register', (raw: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (r: AckResult<{ registered: true }>) => void;
+      const registration = parsedOrRefused(PushRegistrationSchema, raw, reply, 'registration');
+      if (!registration) return;
+      if (!deps.push.channels.includes(registration.channel)) {
+        reply(failure(new VarselError('PUSH_CHANNEL_DISABLED', `Push channel ${registration.channel} is not configured on this server.`)));
+        return;
+      }
+      const work = deps.push.store.register(deviceId, registration).then(() => {
+        log.info({ deviceId, channel: registration.channel }, 'push registration stored');
+        return { registered: true as const };
+      });
+      answerOnceStored(work, reply, 'storing a push registration');
+    });
+
+    socket.on('push:unregister', (raw: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (r: AckResult<{ removed: boolean }>) => void;
+      const input = parsedOrRefused(PushUnregisterSchema, raw, reply, 'channel');
+      if (!input) return;
+      answerOnceStored(deps.push.store.unregister(deviceId, input.channel).then((removed) => ({ removed })), reply, 'removing a push registration');
     });
   });
 }

@@ -1,0 +1,92 @@
+import type { PushChannel, PushWakeUp } from '@varsel/shared';
+import type { StoredPushRegistration } from '../store/push-store.js';
+
+/**
+ * What became of one push, as the `reason` label of varsel_push_results_total:
+ * - `sent`: the push service accepted it (not that the device woke: push has no receipt);
+ * - `gone`: the registration is expired or revoked (Web Push 404/410, FCM UNREGISTERED); it is removed;
+ * - `rate_limited`: the service throttled us (429, QUOTA_EXCEEDED);
+ * - `rejected`: the service refused the request itself (400/401/403: bad VAPID keys or FCM
+ *   credentials, a malformed message): a configuration error, nothing is removed;
+ * - `payload_too_large`: 413 (a wake-up is a few dozen bytes; should never happen);
+ * - `unavailable`: the service answered 5xx;
+ * - `network`: no answer (connection refused, TLS failure, timeout);
+ * - `error`: anything else (logged).
+ */
+export const PUSH_RESULT_REASONS = ['sent', 'gone', 'rate_limited', 'rejected', 'payload_too_large', 'unavailable', 'network', 'error'] as const;
+export type PushResultReason = (typeof PUSH_RESULT_REASONS)[number];
+
+export interface PushSendOptions {
+  /** Sirens: wake the device now (Web Push `Urgency: high`, FCM high priority). */
+  urgent: boolean;
+  /** How long the push service may hold the push for an unreachable device (the message's remaining life). */
+  ttlSeconds: number;
+}
+
+/** One push channel (Web Push, FCM): sends one wake-up to many registrations of its channel. */
+export interface PushSender {
+  readonly channel: PushChannel;
+  /** The result of each target, in order. Never rejects: a failure is a reason. */
+  send(targets: readonly StoredPushRegistration[], wake: PushWakeUp, opts: PushSendOptions): Promise<PushResultReason[]>;
+  close(): Promise<void>;
+}
+
+/** Web Push reasons by HTTP status (RFC 8030 §5, §7.3; see the push services' docs). */
+export function webPushReason(statusCode: number | undefined): PushResultReason {
+  if (statusCode === undefined) return 'network';
+  if (statusCode >= 200 && statusCode < 300) return 'sent';
+  if (statusCode === 404 || statusCode === 410) return 'gone';
+  if (statusCode === 429) return 'rate_limited';
+  if (statusCode === 413) return 'payload_too_large';
+  if (statusCode === 400 || statusCode === 401 || statusCode === 403) return 'rejected';
+  if (statusCode >= 500) return 'unavailable';
+  return 'error';
+}
+
+/** FCM reasons by firebase-admin's error code (`messaging/...`, `app/...`). */
+export function fcmReason(code: string | undefined): PushResultReason {
+  switch (code) {
+    case undefined:
+      return 'sent';
+    case 'messaging/registration-token-not-registered':
+    case 'messaging/invalid-registration-token':
+      return 'gone';
+    case 'messaging/message-rate-exceeded':
+    case 'messaging/device-message-rate-exceeded':
+    case 'messaging/too-many-topics':
+      return 'rate_limited';
+    case 'messaging/invalid-argument':
+    case 'messaging/mismatched-credential':
+    case 'messaging/third-party-auth-error':
+    case 'messaging/invalid-credential':
+    case 'app/invalid-credential':
+      return 'rejected';
+    case 'messaging/payload-size-limit-exceeded':
+      return 'payload_too_large';
+    case 'messaging/server-unavailable':
+    case 'messaging/internal-error':
+      return 'unavailable';
+    case 'app/network-error':
+    case 'app/network-timeout':
+    // What sendEach rejects with when its HTTP/2 session to FCM fails (DNS, TLS, refused).
+    case 'messaging/app/network-error':
+    case 'messaging/app/network-timeout':
+      return 'network';
+    default:
+      return 'error';
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}

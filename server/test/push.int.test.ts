@@ -1,0 +1,280 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import webpush from 'web-push';
+import { deleteApp } from 'firebase-admin/app';
+import { getMessaging } from 'firebase-admin/messaging';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ERRORS, type AlertView, type EnrollResponse, type PushConfig, type PushWakeUp } from '@varsel/shared';
+import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
+import { startFakePushService, type FakePushService } from '../../test-support/fake-push-service.js';
+import { fakeFcmToken, fcmTestApp, startFakeFcm, type FakeFcm } from '../../test-support/fake-fcm.js';
+import { metricSum } from '../../test-support/prometheus-text.js';
+import { ConfigError, ConfigSchema } from '../src/config.js';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/log.js';
+import { FcmChannel } from '../src/push/fcm-channel.js';
+import { PushStore } from '../src/store/push-store.js';
+import { Keys } from '../src/store/keys.js';
+
+const CERT_FILE = new URL('../../test-support/fixtures/tls/cert.pem', import.meta.url).pathname;
+
+describe('push wake-ups over Web Push, against a local push service', () => {
+  const vapid = webpush.generateVAPIDKeys();
+  let service: FakePushService;
+  let v: TestVarsel;
+  let admin: ApiClient;
+  let redis: Redis;
+  let prefix: string;
+  const agents: TestAgent[] = [];
+
+  beforeAll(async () => {
+    service = await startFakePushService({ expectedVapidPublicKey: vapid.publicKey });
+    prefix = testPrefix();
+    v = await startVarsel({
+      redisUrl: inject('redisUrl'),
+      prefix,
+      env: {
+        VAPID_PUBLIC_KEY: vapid.publicKey,
+        VAPID_PRIVATE_KEY: vapid.privateKey,
+        VAPID_SUBJECT: 'mailto:kit-drift@kk.dk',
+        PUSH_CA_FILE: CERT_FILE,
+        PUSH_AFTER_MS: '300',
+      },
+    });
+    admin = await ApiClient.login(v.url);
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await v.close();
+    await service.close();
+    redis.disconnect();
+  });
+
+  const connect = async (device: EnrollResponse): Promise<TestAgent> => {
+    const a = new TestAgent(v.url, device);
+    agents.push(a);
+    await a.connected();
+    return a;
+  };
+  const pushHash = (deviceId: string): Promise<Record<string, string>> => redis.hgetall(`${prefix}:device:${deviceId}:push`);
+  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => metricSum(await (await fetch(v.metricsUrl)).text(), name, labels) ?? 0;
+
+  it('tells an agent the VAPID key, and takes, replaces and removes its registration', async () => {
+    const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin), 1);
+    const a = await connect(device!);
+    const config = (await a.socket.timeout(5000).emitWithAck('push:config')) as { ok: true; data: PushConfig };
+    expect(config).toEqual({ ok: true, data: { webpush: { publicKey: vapid.publicKey }, fcm: false } });
+
+    const first = service.subscribe().subscription;
+    const second = service.subscribe().subscription;
+    expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: first })).toEqual({ ok: true, data: { registered: true } });
+    expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: second })).toEqual({ ok: true, data: { registered: true } });
+    expect(JSON.parse((await pushHash(device!.deviceId)).webpush ?? 'null')).toEqual({ channel: 'webpush', subscription: second });
+
+    expect(await a.socket.timeout(5000).emitWithAck('push:unregister', { channel: 'webpush' })).toEqual({ ok: true, data: { removed: true } });
+    expect(await a.socket.timeout(5000).emitWithAck('push:unregister', { channel: 'webpush' })).toEqual({ ok: true, data: { removed: false } });
+    expect(await pushHash(device!.deviceId)).toEqual({});
+  });
+
+  it('refuses a bad registration and a channel the server does not send on, and stores nothing', async () => {
+    const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin), 1);
+    const a = await connect(device!);
+    const sub = service.subscribe().subscription;
+    const bad = [
+      { channel: 'webpush', subscription: { ...sub, endpoint: sub.endpoint.replace('https:', 'http:') } },
+      { channel: 'webpush', subscription: { ...sub, keys: { ...sub.keys, auth: 'c2hvcnQ' } } },
+      { channel: 'webpush' },
+      'webpush',
+      { channel: 'sms', token: 'x'.repeat(40) },
+    ];
+    for (const input of bad) {
+      const res = (await a.socket.timeout(5000).emitWithAck('push:register', input as never)) as { ok: false; error: { code: number } };
+      expect(res.ok, JSON.stringify(input)).toBe(false);
+      expect(res.error.code).toBe(ERRORS.VALIDATION_FAILED.code);
+    }
+    const fcm = (await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'fcm', token: fakeFcmToken() })) as { ok: false; error: { code: number } };
+    expect(fcm).toMatchObject({ ok: false, error: { code: ERRORS.PUSH_CHANNEL_DISABLED.code } });
+    const unreg = (await a.socket.timeout(5000).emitWithAck('push:unregister', { channel: 'pigeon' } as never)) as { ok: false; error: { code: number } };
+    expect(unreg).toMatchObject({ ok: false, error: { code: ERRORS.VALIDATION_FAILED.code } });
+    expect(await pushHash(device!.deviceId)).toEqual({});
+  });
+
+  it('wakes the devices that have not reported a siren delivered, once each, and drops a registration the service calls gone', async () => {
+    const before = {
+      sent: await metric('varsel_push_results_total', { channel: 'webpush', reason: 'sent' }),
+      gone: await metric('varsel_push_results_total', { channel: 'webpush', reason: 'gone' }),
+      unregistered: await metric('varsel_push_unregistered_total'),
+    };
+    // A unit of their own: the devices of the other tests are left out of the siren's audience.
+    const [asleep, uninstalled, online, never] = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'TMF-DRIFT'), 4)) as [EnrollResponse, EnrollResponse, EnrollResponse, EnrollResponse];
+    const subs = new Map<string, string>();
+    for (const d of [asleep, uninstalled, online]) {
+      const a = await connect(d);
+      const { id, subscription } = service.subscribe();
+      subs.set(d.deviceId, id);
+      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription })).toMatchObject({ ok: true });
+      if (d !== online) a.close();
+      else a.socket.on('alert:created', (alert) => void a.report(alert.id, 'delivered'));
+    }
+    service.setAnswer(subs.get(uninstalled.deviceId)!, { status: 410 });
+    const received = service.received.length;
+
+    const siren = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['TMF-DRIFT'] } });
+    expect(siren.status).toBe(201);
+    await waitFor('the push results to be counted', async () => (await metric('varsel_push_results_total', { channel: 'webpush', reason: 'gone' })) > before.gone);
+    await waitFor('the wake-up to arrive', () => service.received.length > received);
+    // Nothing more comes: the job ran once.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const pushes = service.received.slice(received);
+    expect(pushes.map((p) => p.subscriptionId)).toEqual([subs.get(asleep.deviceId)]);
+    const wake: PushWakeUp = { v: 1, alertId: siren.body.id, seq: siren.body.seq, kind: 'siren', msgType: 'alert' };
+    expect(pushes[0]!.json).toEqual(wake);
+    expect(pushes[0]!.urgency).toBe('high');
+    expect(pushes[0]!.topic).toBe(siren.body.id.replaceAll('-', ''));
+    // The push service may keep it until the siren expires.
+    const leftS = (Date.parse(siren.body.expiresAt) - Date.now()) / 1000;
+    expect(pushes[0]!.ttl).toBeGreaterThan(leftS - 30);
+    expect(pushes[0]!.ttl).toBeLessThanOrEqual(leftS + 30);
+
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'sent' })).toBe(before.sent + 1);
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'gone' })).toBe(before.gone + 1);
+    // The device that never registered (and never connected): nothing can wake it.
+    expect(await metric('varsel_push_unregistered_total')).toBe(before.unregistered + 1);
+    expect(await pushHash(uninstalled.deviceId)).toEqual({});
+    expect(Object.keys(await pushHash(asleep.deviceId))).toEqual(['webpush']);
+    expect(await pushHash(never.deviceId)).toEqual({});
+  });
+
+  it("deletes a revoked device's registrations", async () => {
+    const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin), 1);
+    const a = await connect(device!);
+    await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: service.subscribe().subscription });
+    expect(Object.keys(await pushHash(device!.deviceId))).toEqual(['webpush']);
+    expect((await admin.request('DELETE', `/api/devices/${device!.deviceId}`)).status).toBe(204);
+    expect(await pushHash(device!.deviceId)).toEqual({});
+  });
+
+  it('keeps a registration the device replaced while its old one was being called gone', async () => {
+    const store = new PushStore(redis, new Keys(prefix));
+    const deviceId = '3f2b6a0e-9c1d-4f7a-8b2e-5d6c7e8f9a0b';
+    const old = { channel: 'webpush' as const, subscription: service.subscribe().subscription };
+    await store.register(deviceId, old);
+    const [stored] = await store.registrations([deviceId], ['webpush', 'fcm']);
+    await store.register(deviceId, { channel: 'webpush', subscription: service.subscribe().subscription });
+    expect(await store.removeIfSame(stored!)).toBe(false);
+    expect(Object.keys(await store.get(deviceId))).toEqual(['webpush']);
+    const [current] = await store.registrations([deviceId], ['webpush']);
+    expect(await store.removeIfSame(current!)).toBe(true);
+    expect(await store.get(deviceId)).toEqual({});
+  });
+});
+
+describe('FCM through firebase-admin, against a local FCM', () => {
+  let fcm: FakeFcm;
+  beforeAll(async () => {
+    fcm = await startFakeFcm();
+  });
+  afterAll(async () => {
+    await fcm.close();
+  });
+
+  it('sends one data message per device and reads each answer as a result', async () => {
+    const app = fcmTestApp(fcm);
+    try {
+      const channel = new FcmChannel(getMessaging(app));
+      const tokens = [fakeFcmToken(), fakeFcmToken(), fakeFcmToken(), fakeFcmToken()];
+      fcm.setAnswer(tokens[1]!, 'unregistered');
+      fcm.setAnswer(tokens[2]!, 'quota');
+      fcm.setAnswer(tokens[3]!, 'internal');
+      const targets = tokens.map((token, i) => ({ deviceId: `d${i}`, registration: { channel: 'fcm' as const, token }, stored: '' }));
+      const wake: PushWakeUp = { v: 1, alertId: '6f1c1d57-3b1f-4c55-9d55-1f6b0c3f7a10', seq: 7, kind: 'siren', msgType: 'alert' };
+      const before = fcm.received.length;
+      expect(await channel.send(targets, wake, { urgent: true, ttlSeconds: 900 })).toEqual(['sent', 'gone', 'rate_limited', 'unavailable']);
+      const got = fcm.received.slice(before);
+      expect(got.map((m) => m.token)).toEqual([tokens[0]]);
+      expect(got[0]!.message).toMatchObject({
+        token: tokens[0],
+        data: { v: '1', alertId: wake.alertId, seq: '7', kind: 'siren', msgType: 'alert' },
+        android: { priority: 'high', ttl: '900s' },
+      });
+    } finally {
+      await deleteApp(app);
+    }
+  });
+});
+
+describe('push configuration at start', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'varsel-push-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const start = async (env: Record<string, string>): Promise<Awaited<ReturnType<typeof createApp>>> => {
+    const config = ConfigSchema.parse({ REDIS_PREFIX: testPrefix(), LOG_LEVEL: 'silent', VARSEL_ADMIN_PASSWORD: 'test-admin-password-1', ...env });
+    return createApp({ config, log: createLogger(config, { role: 'all' }), redisUrl: inject('redisUrl'), role: 'all' });
+  };
+
+  it('offers FCM with a service account key, and loads firebase-admin for it', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const file = path.join(dir, 'service-account.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'kk-varsel-test',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        client_email: 'varsel@kk-varsel-test.iam.gserviceaccount.com',
+      }),
+    );
+    const v = await startVarsel({ redisUrl: inject('redisUrl'), prefix: testPrefix(), env: { FCM_SERVICE_ACCOUNT_FILE: file } });
+    try {
+      const admin = await ApiClient.login(v.url);
+      const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin), 1);
+      const a = new TestAgent(v.url, device!);
+      await a.connected();
+      expect(await a.socket.timeout(5000).emitWithAck('push:config')).toEqual({ ok: true, data: { webpush: null, fcm: true } });
+      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'fcm', token: fakeFcmToken() })).toEqual({ ok: true, data: { registered: true } });
+      a.close();
+    } finally {
+      await v.close();
+    }
+  });
+
+  it.each([
+    ['a missing service account file', () => ({ FCM_SERVICE_ACCOUNT_FILE: path.join(dir, 'nope.json') }), /FCM_SERVICE_ACCOUNT_FILE: cannot read/],
+    [
+      'a JSON file that is no service account key',
+      () => {
+        const f = path.join(dir, 'other.json');
+        writeFileSync(f, JSON.stringify({ project_id: 'x' }));
+        return { FCM_SERVICE_ACCOUNT_FILE: f };
+      },
+      /missing private_key, client_email/,
+    ],
+    [
+      'a CA file without a certificate',
+      () => {
+        const f = path.join(dir, 'ca.pem');
+        writeFileSync(f, 'not a certificate');
+        return { PUSH_CA_FILE: f };
+      },
+      /PUSH_CA_FILE: .* holds no PEM certificate/,
+    ],
+  ])('refuses %s with a ConfigError, before opening anything', async (_what, env, message) => {
+    const err = await start(env()).then(
+      async (app) => {
+        await app.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(String((err as Error).message)).toMatch(message);
+  });
+});
