@@ -19,16 +19,17 @@ describe('the fan-out benchmark (CI smoke)', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('delivers sirens to all 3,000 agents on 2 edges, through Varsel and through bare socket.io, and counts every acknowledgement', async () => {
+  it('delivers sirens to all 3,000 agents on 2 edges, through Varsel and through bare socket.io, counts every acknowledgement, and wakes the 500 devices without an agent by Web Push', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'varsel-bench-smoke-'));
     dirs.push(outDir);
     const options = benchOptions({
       agents: 3000,
-      devices: 3000,
+      // 500 without an agent: scenario h wakes them by Web Push.
+      devices: 3500,
       edges: 2,
       workers: 1,
       rounds: 1,
-      scenarios: ['a', 'b'],
+      scenarios: ['a', 'b', 'h'],
       // Two harness processes, so the multi-process path (source addresses, IPC) is exercised too.
       agentsPerProcess: 1500,
       outDir,
@@ -57,6 +58,8 @@ describe('the fan-out benchmark (CI smoke)', () => {
     expect(m?.reports.acknowledged?.recorded).toBe(received);
     expect(m?.fanout.jobs.completed).toBe(run.result.varsel?.rounds.length);
     expect(run.result.bare).toMatchObject({ received: 3000, expected: 3000 });
+    // h: every live subscription got its wake-up, the gone ones (1 in 50) were answered 410, and the worker counted both.
+    expect(run.result.push).toMatchObject({ registered: 500, gone: 10, expected: 490, reached: 490, malformed: 0, results: { sent: 490, gone: 10 } });
     expect(run.files).not.toBeNull();
     for (const f of Object.values(run.files ?? {})) expect(existsSync(f)).toBe(true);
   }, 115_000);

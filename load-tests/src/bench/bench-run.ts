@@ -67,7 +67,7 @@ export async function runBench(o: BenchOptions, opts: { signal?: AbortSignal; pr
         phases.errors.push(`${name} phase failed: ${msg.split('\n')[0] ?? msg}`);
       }
     };
-    if (has('a', 'c', 'd', 'e', 'f', 'g')) {
+    if (has('a', 'c', 'd', 'e', 'f', 'g', 'h')) {
       const v = (phases.varsel = emptyVarselResult());
       await phase('varsel', () => runVarselPhase(env, v));
     }

@@ -25,7 +25,7 @@ describe('parseBenchCommand', () => {
       edges: 3,
       workers: 1,
       rounds: 5,
-      scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+      scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
       mqttAgents: 15_000,
       agentsPerProcess: 15_000,
       outDir: DEFAULT_OUT_DIR,

@@ -9,7 +9,7 @@ import { z } from 'zod';
  * reported at once, each under its option's name.
  */
 
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const SCENARIO_TITLES: Record<Scenario, string> = {
@@ -20,6 +20,7 @@ export const SCENARIO_TITLES: Record<Scenario, string> = {
   e: 'edge memory (RSS) per connected agent',
   f: 'acknowledgement ingestion rate',
   g: 'time to compute the reach of an audience',
+  h: 'push wake-up: Web Push to the devices without an agent (--devices beyond --agents; skipped when there are none), through a local push service',
 };
 
 // 18,000: a process may hold 20,000 open files here (ulimit -n) and needs some for itself.
@@ -144,7 +145,7 @@ same run with a bare socket.io server set and with Mosquitto. Writes
   --edges N                Varsel edges, and bare socket.io servers (default 3)
   --workers N              Varsel workers, and bare emitters (default 1)
   --rounds N               measured rounds per broadcast, after one warm-up round (default 5)
-  --scenarios LIST         subset of a,b,c,d,e,f,g (default all):
+  --scenarios LIST         subset of a,b,c,d,e,f,g,h (default all):
 ${SCENARIOS.map((s) => `                             ${s}: ${SCENARIO_TITLES[s]}`).join('\n')}
   --mqtt-agents N          agents of scenario c (default 15000, at most ${MAX_SOCKETS_PER_PROCESS})
   --agents-per-process N   simulated agents per harness process (default 15000, at most ${MAX_SOCKETS_PER_PROCESS})

@@ -33,6 +33,10 @@ function result() {
       varsel: {
         enrolled: 50_000, enrollMs: 20_000, connect: { agents: 45_000, connected: 45_000, failed: {}, ms: 30_000, edgeRssBeforeKiB: [80_000], edgeRssAfterKiB: [80_000 + 45_000 * 14] , kibPerAgent: 14 },
         reach: { devices: 50_000, samples: 9, allMs: 1.2, unitsMs: 2.5, unitsDevices: 50_000 },
+        push: {
+          registered: 5000, registerMs: 9000, gone: 100, afterMs: 5000, reached: 4900, expected: 4900, firstMs: 5100, p99Ms: 6500, lastMs: 6600, ratePerSec: 3267, malformed: 0,
+          results: { sent: 4900, gone: 100 }, unregistered: 300, cpuMs: {},
+        },
         broadcast: varsel, curves: null, storm: storm(9000, 9500), oneEdge: summarizeRounds([round(300, { expected: 15_000, received: 15_000 })]), disconnects: {}, problems: [],
         metrics: [
           {
@@ -45,6 +49,8 @@ function result() {
             handshakeRefusals: {},
             fanout: { jobs: { completed: 2 }, count: 2, meanMs: 61.5, p99MsAtMost: 100 },
             alertsAccepted: 2,
+            pushResults: {},
+            pushUnregistered: 0,
             queues: {},
             unreadable: [],
           },
@@ -83,6 +89,8 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| e | edge RSS per connected agent | 14 KiB | bare 12 KiB |  | ≤ 25 KiB | yes |');
     expect(md).toContain('| f | acknowledgement ingestion (first sent → all counted) | 21,429 acks/s |');
     expect(md).toContain('all: 1.2 ms; every administration: 2.5 ms');
+    expect(md).toContain('| h | Web Push wake-up of 5,000 devices without an agent, due 5,000 ms after the fan-out: first / 99 % / last push received after the POST | 5,100 ms / 6,500 ms / 6,600 ms; 4,900 / 4,900 reached, 3,267/s |');
+    expect(md).toContain('| h | push results by reason (varsel_push_results_total) | sent 4,900, gone 100 |');
   });
 
   it('says 400 ms after the last ack sent meets the 1 s target', () => {

@@ -66,6 +66,19 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
   if (r.reach) {
     row('g', `reach of an audience at ${int(r.reach.devices)} devices (median of ${r.reach.samples})`, `all: ${fmtMs(r.reach.allMs)}; every administration: ${fmtMs(r.reach.unitsMs)}`, '', '', '', '');
   }
+  const p = r.push;
+  if (p) {
+    row(
+      'h',
+      `Web Push wake-up of ${int(p.registered)} devices without an agent, due ${int(p.afterMs)} ms after the fan-out: first / 99 % / last push received after the POST`,
+      `${ms(p.firstMs)} / ${ms(p.p99Ms)} / ${ms(p.lastMs)}; ${int(p.reached)} / ${int(p.expected)} reached, ${p.ratePerSec === null ? '–' : `${int(p.ratePerSec)}/s`}`,
+      '',
+      '',
+      '',
+      '',
+    );
+    row('h', 'push results by reason (varsel_push_results_total)', pushResults(p.results), '', '', '', '');
+  }
   lines.push('');
 
   const rounds: [string, BroadcastSummary | null][] = [
@@ -131,6 +144,12 @@ export function renderMarkdown(r: BenchResult, files: { json: string; svg: strin
       (files.stormSvg ? `, \`${files.stormSvg}\` (the reconnect storms over time).` : '.'),
   );
   return lines.join('\n') + '\n';
+}
+
+/** "sent 4,900, gone 100" */
+function pushResults(results: Record<string, number>): string {
+  const e = Object.entries(results).sort((a, b) => b[1] - a[1]);
+  return e.length === 0 ? '–' : e.map(([k, n]) => `${k} ${int(n)}`).join(', ');
 }
 
 function fmtMs(v: number | null): string {

@@ -7,6 +7,7 @@ import type { MqttPhaseResult } from './scenarios/mqtt-phase.js';
 import type { StormFigures } from './scenarios/reconnect-storm.js';
 import type { ReachFigures, VarselPhaseResult } from './scenarios/varsel-phase.js';
 import type { ServerMetrics } from './server-metrics.js';
+import type { PushFigures } from './scenarios/push-wakeup.js';
 
 /**
  * The JSON document of a run (`<date>-<commit>.json`). The top-level figures are the ones the
@@ -57,6 +58,8 @@ export interface BenchResult {
   /** g: median time to compute the reach of an audience (the slower of "all" and "every administration"). */
   reachMs: number | null;
   reach: ReachFigures | null;
+  /** h: Web Push wake-up of the devices without an agent, through a local push service. */
+  push: PushFigures | null;
   setup: {
     enrolled: number | null;
     enrollMs: number | null;
@@ -137,6 +140,7 @@ export function buildResult(x: {
     ackRatePerSec: v?.broadcast?.ackRatePerSec ?? null,
     reachMs,
     reach: v?.reach ?? null,
+    push: v?.push ?? null,
     setup: {
       enrolled: v?.enrolled ?? null,
       enrollMs: v?.enrollMs ?? null,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePrometheusText } from './prom-text.js';
 import { summarizeMetrics } from './server-metrics.js';
-import { metricsProblems } from './scenarios/varsel-phase.js';
+import { metricsProblems, pushProblems } from './scenarios/varsel-phase.js';
+import type { PushFigures } from './scenarios/push-wakeup.js';
 
 /** What an edge serves at /metrics, trimmed to the series the summary reads. */
 const edge = (connected: number, delivered: number, acknowledged: number): string => `
@@ -40,6 +41,10 @@ varsel_fanout_duration_seconds_count{role="worker"} 2
 varsel_fanout_jobs_total{result="completed",role="worker"} 2
 varsel_fanout_jobs_total{result="failed",role="worker"} 0
 varsel_queue_jobs{queue="fanout",state="waiting",role="worker"} 1
+varsel_push_results_total{channel="webpush",reason="sent",role="worker"} 490
+varsel_push_results_total{channel="webpush",reason="gone",role="worker"} 10
+varsel_push_results_total{channel="fcm",reason="sent",role="worker"} 0
+varsel_push_unregistered_total{role="worker"} 45000
 `;
 
 describe("Varsel's own metrics in the benchmark", () => {
@@ -64,10 +69,32 @@ describe("Varsel's own metrics in the benchmark", () => {
     expect(m.fanout).toEqual({ jobs: { completed: 2, failed: 0 }, count: 2, meanMs: 65, p99MsAtMost: 100 });
     // Every process reports the same queue depth; the largest reading is kept.
     expect(m.queues).toEqual({ 'fanout waiting': 1 });
+    expect(m.pushResults).toEqual({ webpush: { sent: 490, gone: 10 }, fcm: { sent: 0 } });
+    expect(m.pushUnregistered).toBe(45_000);
   });
 
   it('finds a count that does not match what the agents received', () => {
     expect(metricsProblems(m, 6000)).toEqual([`varsel metrics after the broadcast rounds (a): 5999 acknowledged reports recorded, the agents received 6000 broadcasts`]);
     expect(metricsProblems({ ...m, unreadable: ['varsel-worker-0: GET …: 503'] }, 5999)[0]).toMatch(/not read from varsel-worker-0/);
+  });
+});
+
+describe('the push wake-up (h) in the benchmark', () => {
+  const p: PushFigures = {
+    registered: 5000, registerMs: 9000, gone: 100, afterMs: 5000, reached: 4900, expected: 4900, firstMs: 5100, p99Ms: 6500, lastMs: 6600, ratePerSec: 3267, malformed: 0,
+    results: { sent: 4900, gone: 100 }, unregistered: 300, cpuMs: {},
+  };
+
+  it('has no problem when every live subscription was woken once and every gone one counted', () => {
+    expect(pushProblems(p)).toEqual([]);
+  });
+
+  it('names what is missing or failed', () => {
+    expect(pushProblems({ ...p, reached: 4899, results: { sent: 4899, gone: 100, network: 1 } })).toEqual([
+      'push wake-up: 1 of 4900 subscriptions got no push',
+      'push wake-up: the worker counted 4899 pushes sent, the push service accepted 4899',
+      'push wake-up: pushes failed (network 1)',
+    ]);
+    expect(pushProblems({ ...p, results: { sent: 4900 }, malformed: 2 })).toEqual(['push wake-up: the worker counted 0 gone, 100 subscriptions were', 'push wake-up: 2 pushes lacked a TTL or VAPID header']);
   });
 });

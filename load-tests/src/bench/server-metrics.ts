@@ -26,6 +26,10 @@ export interface ServerMetrics {
   /** From the workers. */
   fanout: { jobs: Record<string, number>; count: number; meanMs: number | null; p99MsAtMost: number | null };
   alertsAccepted: number;
+  /** From the workers: varsel_push_results_total, channel → reason → pushes. */
+  pushResults: Record<string, Record<string, number>>;
+  /** From the workers: varsel_push_unregistered_total. */
+  pushUnregistered: number;
   /** varsel_queue_jobs, "queue state" → jobs (every process reports the same; the largest is kept). */
   queues: Record<string, number>;
   /** Processes that did not answer, with why. */
@@ -103,6 +107,8 @@ export function summarizeMetrics(at: string, edges: { name: string; samples: Pro
       p99MsAtMost: fan ? ms(quantileAtMost(fan, 0.99)) : null,
     },
     alertsAccepted: sumOf(edgeSamples, 'varsel_alerts_accepted_total') ?? 0,
+    pushResults: byLabels(workerSamples, 'varsel_push_results_total', 'channel', 'reason'),
+    pushUnregistered: sumOf(workerSamples, 'varsel_push_unregistered_total') ?? 0,
     queues,
     unreadable,
   };

@@ -29,7 +29,17 @@ export interface VarselCluster {
 // 30 s: sending a siren while 15,000 agents reconnect to the same edge can be slow; a hung server still fails.
 const API_TIMEOUT_MS = 30_000;
 
-export async function startVarselCluster(group: ProcessGroup, o: { edges: number; workers: number; nodeArgs: string[]; signal?: AbortSignal }): Promise<VarselCluster> {
+/** Web Push for the servers: their VAPID keys, and the push service's certificate to trust. */
+export interface ClusterPush {
+  vapid: { publicKey: string; privateKey: string };
+  caFile: string;
+  afterMs: number;
+}
+
+export async function startVarselCluster(
+  group: ProcessGroup,
+  o: { edges: number; workers: number; nodeArgs: string[]; signal?: AbortSignal; push?: ClusterPush | undefined },
+): Promise<VarselCluster> {
   if (!existsSync(VARSEL_MAIN)) throw new Error(`${VARSEL_MAIN} is missing: run npm run build first`);
   const redis = await startRedis(group, 'varsel-redis', o.signal);
   const password = randomBytes(18).toString('base64url');
@@ -39,6 +49,15 @@ export async function startVarselCluster(group: ProcessGroup, o: { edges: number
     REDIS_PREFIX: 'bench',
     VARSEL_ADMIN_PASSWORD: password,
     HOST: '127.0.0.1',
+    ...(o.push
+      ? {
+          VAPID_PUBLIC_KEY: o.push.vapid.publicKey,
+          VAPID_PRIVATE_KEY: o.push.vapid.privateKey,
+          VAPID_SUBJECT: 'mailto:kit-drift@kk.dk',
+          PUSH_CA_FILE: o.push.caFile,
+          PUSH_AFTER_MS: String(o.push.afterMs),
+        }
+      : {}),
     ...extra,
   });
   const edgeSpec = (_i: number, port: number): LaunchSpec => ({

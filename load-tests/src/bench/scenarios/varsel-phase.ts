@@ -1,5 +1,6 @@
 import type { Audience } from '@varsel/shared';
 import { now } from '../agent-protocol.js';
+import { sleep } from '../../timing.js';
 import { mergeDisconnects } from '../agent-pool.js';
 import { benchAlertInput } from '../bench-alert.js';
 import { median, summarizeRounds, summarizeVarselRounds, type BroadcastSummary, type VarselBroadcastSummary } from '../figures.js';
@@ -11,6 +12,8 @@ import { enrollDevices } from './enroll.js';
 import { reconnectStorm, type StormFigures } from './reconnect-storm.js';
 import { scrapeServerMetrics, type ServerMetrics } from '../server-metrics.js';
 import type { PhaseEnv } from './phase-env.js';
+import { BenchPushService, PUSH_CERT_FILE, vapidKeyPair } from '../push-service.js';
+import { measurePushWakeUp, registerPush, type PushFigures } from './push-wakeup.js';
 
 export interface ReachFigures {
   /** Devices the audience reached (every enrolled device, for both audiences). */
@@ -32,6 +35,8 @@ export interface VarselPhaseResult {
   curves: RoundCurves | null;
   storm: StormFigures | null;
   oneEdge: BroadcastSummary | null;
+  /** h: the push wake-up of the devices without an agent. */
+  push: PushFigures | null;
   /** Varsel's own /metrics, read after the broadcast rounds and after the storm. */
   metrics: ServerMetrics[];
   /** Connections lost unexpectedly (not by the storm's kill) during the phase, by reason. */
@@ -40,18 +45,27 @@ export interface VarselPhaseResult {
 }
 
 export function emptyVarselResult(): VarselPhaseResult {
-  return { enrolled: 0, enrollMs: 0, connect: null, reach: null, broadcast: null, curves: null, storm: null, oneEdge: null, metrics: [], disconnects: {}, problems: [] };
+  return { enrolled: 0, enrollMs: 0, connect: null, reach: null, broadcast: null, curves: null, storm: null, oneEdge: null, push: null, metrics: [], disconnects: {}, problems: [] };
 }
 
+// 5 s: the servers' default; the wake-up goes to whoever has not reported delivered by then.
+const PUSH_AFTER_MS = 5000;
+
 /**
- * Scenarios a, c (Varsel's side), d (Varsel's side), e, f and g, on one Varsel cluster. Fills in
+ * Scenarios a, c (Varsel's side), d (Varsel's side), e, f, g and h, on one Varsel cluster. Fills in
  * `result` as it goes, so the figures measured before a failure are kept.
  */
 export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): Promise<void> {
   const { options: o, group, pool, progress, signal } = env;
   const has = (s: string): boolean => o.scenarios.some((x) => x === s);
   progress.line(`varsel: starting Redis, ${o.edges} edge(s) and ${o.workers} worker(s)`);
-  const cluster = await startVarselCluster(group, { edges: o.edges, workers: o.workers, nodeArgs: env.serverNodeArgs, signal });
+  // Scenario h: the servers send Web Push from the start (as configured in production), to a local push service.
+  const pushService = has('h') && o.devices > o.agents ? await new BenchPushService().listen() : undefined;
+  const push = pushService ? { vapid: vapidKeyPair(), caFile: PUSH_CERT_FILE, afterMs: PUSH_AFTER_MS } : undefined;
+  const cluster = await startVarselCluster(group, { edges: o.edges, workers: o.workers, nodeArgs: env.serverNodeArgs, signal, push }).catch(async (err: unknown) => {
+    await pushService?.close();
+    throw err;
+  });
   const problems = result.problems;
   try {
     const api = cluster.clients[0] as VarselClient;
@@ -97,11 +111,41 @@ export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): 
     }
     result.disconnects = unexpected(mergeDisconnects(await pool.status()), result.storm);
     if (has('c')) result.oneEdge = await runOneEdge(env, cluster, enrolled.devices, ctx, problems);
+    if (has('h') && !pushService) progress.line('push wake-up (h) skipped: every enrolled device has an agent (give more --devices than --agents)');
+    if (pushService && push) {
+      // Last: its pushes and registrations would otherwise take CPU from the other scenarios.
+      const offline = enrolled.devices.slice(o.agents);
+      // The wake-ups of the earlier scenarios' sirens are due PUSH_AFTER_MS after them: let them pass
+      // (they find no registration), so that only this scenario's siren pushes.
+      await sleep(push.afterMs + 1000, signal);
+      progress.line(`push wake-up: ${offline.length} devices without an agent register a Web Push subscription`);
+      const reg = await registerPush(offline, cluster.servers.edges.map((e) => e.url), pushService, signal);
+      if (reg.failed.length > 0) problems.push(`push wake-up: ${reg.failed.length} registrations failed (${reg.failed.slice(0, 3).join('; ')})`);
+      const expected = await pool.connected();
+      result.push = await measurePushWakeUp(ctx(expected, o.edges, (i) => edgeOf(i, o.edges)), varselBroadcaster(api), pushService, reg, push.afterMs, () => readMetrics(cluster, 'push wake-up (h)'));
+      result.metrics.push(await readMetrics(cluster, 'after the push wake-up (h)'));
+      const p = result.push;
+      progress.line(`push wake-up: ${p.reached}/${p.expected} subscriptions reached, the last ${p.lastMs ?? '-'} ms after the POST; results ${JSON.stringify(p.results)}`);
+      problems.push(...pushProblems(p));
+    }
   } finally {
     await pool.closeAll();
     progress.line('varsel: stopping');
     await cluster.stop();
+    await pushService?.close();
   }
+}
+
+/** What must hold of scenario h: every live subscription woken once, every gone one counted and nothing malformed. */
+export function pushProblems(p: PushFigures): string[] {
+  const out: string[] = [];
+  if (p.reached < p.expected) out.push(`push wake-up: ${p.expected - p.reached} of ${p.expected} subscriptions got no push`);
+  if ((p.results.sent ?? 0) !== p.expected) out.push(`push wake-up: the worker counted ${p.results.sent ?? 0} pushes sent, the push service accepted ${p.reached}`);
+  if ((p.results.gone ?? 0) !== p.gone) out.push(`push wake-up: the worker counted ${p.results.gone ?? 0} gone, ${p.gone} subscriptions were`);
+  const other = Object.entries(p.results).filter(([k]) => k !== 'sent' && k !== 'gone');
+  if (other.length > 0) out.push(`push wake-up: pushes failed (${other.map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  if (p.malformed > 0) out.push(`push wake-up: ${p.malformed} pushes lacked a TTL or VAPID header`);
+  return out;
 }
 
 /** Scenario c, Varsel's side: `mqttAgents` agents all on edge 0, the other edges idle. */
