@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 import webpush from 'web-push';
 import { deleteApp } from 'firebase-admin/app';
 import { getMessaging } from 'firebase-admin/messaging';
@@ -157,6 +159,49 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     expect(Object.keys(await pushHash(device!.deviceId))).toEqual(['webpush']);
     expect((await admin.request('DELETE', `/api/devices/${device!.deviceId}`)).status).toBe(204);
     expect(await pushHash(device!.deviceId)).toEqual({});
+  });
+
+  it('counts a push service that throttles, fails or cannot be reached by reason, keeps those registrations, and finishes the job', async () => {
+    const reasons = ['rate_limited', 'unavailable', 'network'] as const;
+    const before = Object.fromEntries(await Promise.all(reasons.map(async (r) => [r, await metric('varsel_push_results_total', { channel: 'webpush', reason: r })] as const)));
+    const devices = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF-BIBLIOTEKER'), 3)) as [EnrollResponse, EnrollResponse, EnrollResponse];
+    const throttled = service.subscribe();
+    const failing = service.subscribe();
+    service.setAnswer(throttled.id, { status: 429, retryAfterS: 60 });
+    service.setAnswer(failing.id, { status: 503 });
+    // A push service that is down: nothing listens on the endpoint's port.
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const unreachable = { ...service.subscribe().subscription, endpoint: `https://127.0.0.1:${closed}/push/gone-away` };
+    const subs = [throttled.subscription, failing.subscription, unreachable];
+    for (const [i, d] of devices.entries()) {
+      const a = await connect(d);
+      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: subs[i]! })).toMatchObject({ ok: true });
+      a.close();
+    }
+
+    const siren = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF-BIBLIOTEKER'] } });
+    expect(siren.status).toBe(201);
+    await waitFor('each failure to be counted by its reason', async () => {
+      for (const r of reasons) if ((await metric('varsel_push_results_total', { channel: 'webpush', reason: r })) !== before[r]! + 1) return false;
+      return true;
+    });
+    // Nothing was removed: a throttled or failing service says nothing about the subscription.
+    for (const d of devices) expect(Object.keys(await pushHash(d.deviceId))).toEqual(['webpush']);
+    // The job completed (a push is not retried) with the results it counted.
+    const queue = new Queue('lifecycle', { connection: redis, prefix: `${prefix}:bull` });
+    try {
+      let job = await queue.getJob(`push-${siren.body.id}`);
+      await waitFor('the push job to complete', async () => (job = await queue.getJob(`push-${siren.body.id}`)) !== undefined && (await job.getState()) === 'completed');
+      expect(job?.returnvalue).toMatchObject({ undelivered: 3, unregistered: 0, removed: 0, results: { webpush: { rate_limited: 1, unavailable: 1, network: 1 } } });
+      expect(job?.attemptsMade).toBe(1);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('keeps a registration the device replaced while its old one was being called gone', async () => {
