@@ -1,4 +1,5 @@
 import https from 'node:https';
+import tls from 'node:tls';
 import webpush from 'web-push';
 import type { PushWakeUp } from '@varsel/shared';
 import type { StoredPushRegistration } from '../store/push-store.js';
@@ -32,7 +33,8 @@ export class WebPushChannel implements PushSender {
       onError?: (err: unknown, endpointOrigin: string) => void;
     },
   ) {
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ...(opts.ca ? { ca: opts.ca } : {}) });
+    // `ca` replaces Node's trusted roots: give the extra certificates together with them.
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ...(opts.ca ? { ca: [...tls.rootCertificates, opts.ca] } : {}) });
   }
 
   private authorization(origin: string, nowS: number): string {
