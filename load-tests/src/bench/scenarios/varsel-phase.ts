@@ -75,7 +75,7 @@ export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): 
     const processes = (): { name: string; pid: number }[] => [...cluster.servers.processes(), { name: 'varsel-redis', pid: cluster.redis.process.pid }, ...pool.processes.map((p) => ({ name: 'agents', pid: p.pid }))];
     const agents = enrolled.devices.slice(0, o.agents);
 
-    if (has('a') || has('d') || has('e') || has('f') || has('g')) {
+    if (has('a') || has('d') || has('e') || has('f') || has('g') || has('h')) {
       result.connect = await connectAgents({ pool, servers: cluster.servers, devices: agents, edgeIndexOf: (i) => edgeOf(i, o.edges), concurrency: o.connectConcurrency, progress, label: 'varsel', signal });
       if (result.connect.connected < agents.length) problems.push(`varsel: only ${result.connect.connected} of ${agents.length} agents connected (${JSON.stringify(result.connect.failed)})`);
     }
