@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { BatchResponse, Message } from 'firebase-admin/messaging';
 import type { App } from 'firebase-admin/app';
 import type { PushWakeUp } from '@varsel/shared';
@@ -80,11 +79,10 @@ export function fcmMessage(token: string, wake: PushWakeUp, opts: PushSendOption
 }
 
 /**
- * The FCM channel of a service account key file (the JSON the Firebase console gives). firebase-admin
- * is loaded only here, so a server without FCM never loads it.
+ * The FCM channel of a service account key (the JSON file the Firebase console gives, parsed).
+ * firebase-admin is loaded only here, so a server without FCM never loads it.
  */
-export async function fcmChannelFromServiceAccount(file: string, onError?: (err: unknown) => void): Promise<FcmChannel> {
-  const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+export async function fcmChannelFromServiceAccount(json: Record<string, unknown>, onError?: (err: unknown) => void): Promise<FcmChannel> {
   const { initializeApp, cert, deleteApp } = await import('firebase-admin/app');
   const { getMessaging } = await import('firebase-admin/messaging');
   const app: App = initializeApp({ credential: cert(json), projectId: String(json.project_id) }, `varsel-fcm-${Date.now()}-${Math.random()}`);

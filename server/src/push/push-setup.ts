@@ -19,7 +19,7 @@ export interface PushSetup {
 /** The fields firebase-admin's cert() needs from a service account key file. */
 const SERVICE_ACCOUNT_FIELDS = ['project_id', 'private_key', 'client_email'] as const;
 
-async function readServiceAccount(file: string): Promise<void> {
+async function readServiceAccount(file: string): Promise<Record<string, unknown>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
@@ -28,6 +28,7 @@ async function readServiceAccount(file: string): Promise<void> {
   }
   const missing = SERVICE_ACCOUNT_FIELDS.filter((f) => typeof (json as Record<string, unknown> | null)?.[f] !== 'string');
   if (missing.length > 0) throw new ConfigError([`FCM_SERVICE_ACCOUNT_FILE: ${file} is not a service account key (missing ${missing.join(', ')})`]);
+  return json as Record<string, unknown>;
 }
 
 /**
@@ -41,7 +42,7 @@ export async function setupPush(config: Config, opts: { worker: boolean; log: Lo
       ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }
       : undefined;
   const fcmFile = config.FCM_SERVICE_ACCOUNT_FILE;
-  if (fcmFile) await readServiceAccount(fcmFile);
+  const serviceAccount = fcmFile ? await readServiceAccount(fcmFile) : undefined;
   let ca: string | undefined;
   if (config.PUSH_CA_FILE) {
     try {
@@ -68,9 +69,9 @@ export async function setupPush(config: Config, opts: { worker: boolean; log: Lo
         }),
       );
     }
-    if (fcmFile) {
+    if (serviceAccount) {
       const { fcmChannelFromServiceAccount } = await import('./fcm-channel.js');
-      senders.push(await fcmChannelFromServiceAccount(fcmFile, (err) => log.warn({ err }, 'FCM refused a push')));
+      senders.push(await fcmChannelFromServiceAccount(serviceAccount, (err) => log.warn({ err }, 'FCM refused a push')));
     }
   }
   return {
