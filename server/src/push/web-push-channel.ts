@@ -33,8 +33,10 @@ export class WebPushChannel implements PushSender {
       onError?: (err: unknown, endpointOrigin: string) => void;
     },
   ) {
-    // `ca` replaces Node's trusted roots: give the extra certificates together with them.
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ...(opts.ca ? { ca: [...tls.rootCertificates, opts.ca] } : {}) });
+    // `ca` would replace Node's trusted roots, so the extra certificates go with them, in one
+    // context made once: made per connection it costs about 20 ms of CPU.
+    const secureContext = opts.ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.ca] }) : undefined;
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, ...(secureContext ? { secureContext } : {}) });
   }
 
   private authorization(origin: string, nowS: number): string {
