@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,6 +18,8 @@ import { ConfigError, ConfigSchema } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/log.js';
 import { FcmChannel } from '../src/push/fcm-channel.js';
+import { BREAKER_FAILURES, Breaker } from '../src/push/channel.js';
+import { WebPushChannel } from '../src/push/web-push-channel.js';
 import { PushStore } from '../src/store/push-store.js';
 import { Keys } from '../src/store/keys.js';
 
@@ -239,7 +241,7 @@ describe('FCM through firebase-admin, against a local FCM', () => {
       const targets = tokens.map((token, i) => ({ deviceId: `d${i}`, registration: { channel: 'fcm' as const, token }, stored: '' }));
       const wake: PushWakeUp = { v: 1, alertId: '6f1c1d57-3b1f-4c55-9d55-1f6b0c3f7a10', seq: 7, kind: 'siren', msgType: 'alert' };
       const before = fcm.received.length;
-      expect(await channel.send(targets, wake, { urgent: true, ttlSeconds: 900 })).toEqual(['sent', 'gone', 'rate_limited', 'unavailable']);
+      expect(await channel.send(targets, wake, { urgent: true, ttlSeconds: 900, breaker: new Breaker() })).toEqual(['sent', 'gone', 'rate_limited', 'unavailable']);
       const got = fcm.received.slice(before);
       expect(got.map((m) => m.token)).toEqual([tokens[0]]);
       expect(got[0]!.message).toMatchObject({
@@ -249,6 +251,67 @@ describe('FCM through firebase-admin, against a local FCM', () => {
       });
     } finally {
       await deleteApp(app);
+    }
+  });
+});
+
+describe('a push service that is down or hangs', () => {
+  const wake: PushWakeUp = { v: 1, alertId: '6f1c1d57-3b1f-4c55-9d55-1f6b0c3f7a10', seq: 9, kind: 'siren', msgType: 'alert' };
+  const webpushTarget = (subscription: { endpoint: string; keys: { p256dh: string; auth: string } }, i: number) => ({
+    deviceId: `d${i}`,
+    registration: { channel: 'webpush' as const, subscription: { ...subscription, expirationTime: null } },
+    stored: '',
+  });
+
+  it('gives up on a hanging Web Push service after BREAKER_FAILURES timeouts in a row, and still pushes to a working one', async () => {
+    // Accepts connections and never answers (not even the TLS handshake).
+    const held: net.Socket[] = [];
+    const hanging = net.createServer((s) => void held.push(s));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const port = (hanging.address() as AddressInfo).port;
+    const vapid = webpush.generateVAPIDKeys();
+    const service = await startFakePushService({ expectedVapidPublicKey: vapid.publicKey });
+    const concurrency = 4;
+    const channel = new WebPushChannel({ ...vapid, subject: 'mailto:kit-drift@kk.dk' }, { concurrency, timeoutMs: 200, ca: readFileSync(CERT_FILE, 'utf8') });
+    try {
+      const hangingTargets = Array.from({ length: 60 }, (_, i) => webpushTarget({ ...service.subscribe().subscription, endpoint: `https://127.0.0.1:${port}/push/h${i}` }, i));
+      const working = Array.from({ length: 10 }, (_, i) => webpushTarget(service.subscribe().subscription, 100 + i));
+      // Interleaved, as devices of both services come in one chunk.
+      const targets = hangingTargets.flatMap((t, i) => (i < working.length ? [t, working[i]!] : [t]));
+      const reasons = await channel.send(targets, wake, { urgent: true, ttlSeconds: 60, breaker: new Breaker() });
+      const of = (pred: (t: (typeof targets)[number]) => boolean) => reasons.filter((_, i) => pred(targets[i]!));
+      const toHanging = of((t) => t.registration.subscription.endpoint.includes(`:${port}/`));
+      const network = toHanging.filter((r) => r === 'network').length;
+      // The breaker opens at BREAKER_FAILURES; pushes already in flight then finish as network failures too.
+      expect(network).toBeGreaterThanOrEqual(BREAKER_FAILURES);
+      expect(network).toBeLessThan(BREAKER_FAILURES + concurrency);
+      expect(toHanging.filter((r) => r === 'skipped').length).toBe(60 - network);
+      expect(of((t) => !t.registration.subscription.endpoint.includes(`:${port}/`))).toEqual(Array(10).fill('sent'));
+      expect(service.received).toHaveLength(10);
+    } finally {
+      await channel.close();
+      await service.close();
+      held.forEach((s) => s.destroy());
+      hanging.close();
+    }
+  });
+
+  it('skips the rest of an FCM wake-up once FCM failed BREAKER_FAILURES times in a row', async () => {
+    const fcm = await startFakeFcm();
+    const app = fcmTestApp(fcm);
+    try {
+      const channel = new FcmChannel(getMessaging(app));
+      const tokens = Array.from({ length: 600 }, () => fakeFcmToken());
+      for (const t of tokens) fcm.setAnswer(t, 'internal');
+      const targets = tokens.map((token, i) => ({ deviceId: `d${i}`, registration: { channel: 'fcm' as const, token }, stored: '' }));
+      const reasons = await channel.send(targets, wake, { urgent: true, ttlSeconds: 60, breaker: new Breaker() });
+      // The first sendEach (500, FCM's most) all failed; the last 100 were not sent.
+      expect(reasons.slice(0, 500)).toEqual(Array(500).fill('unavailable'));
+      expect(reasons.slice(500)).toEqual(Array(100).fill('skipped'));
+      expect(fcm.requests).toBe(500);
+    } finally {
+      await deleteApp(app);
+      await fcm.close();
     }
   });
 });

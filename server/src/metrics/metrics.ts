@@ -153,7 +153,7 @@ export class Metrics {
     });
     this.pushResults = new Counter({
       name: 'varsel_push_results_total',
-      help: 'Push wake-ups sent by this worker to devices that had not reported a message delivered, by channel (webpush, fcm) and result (sent, gone, rate_limited, rejected, payload_too_large, unavailable, network, error)',
+      help: 'Push wake-ups sent by this worker to devices that had not reported a message delivered, by channel (webpush, fcm) and result (sent, gone, rate_limited, rejected, payload_too_large, unavailable, network, skipped after repeated failures of the service, error)',
       labelNames: ['channel', 'reason'],
       registers,
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PushRegistrationSchema } from '@varsel/shared';
-import { fcmReason, mapLimited, webPushReason } from './channel.js';
+import { BREAKER_FAILURES, Breaker, fcmReason, mapLimited, webPushReason } from './channel.js';
 import { worthWaking } from './push-escalation.js';
 import { fcmMessage } from './fcm-channel.js';
 
@@ -39,6 +39,25 @@ describe('fcmReason', () => {
     ['messaging/something-new', 'error'],
   ] as const)('reads %s as %s', (code, reason) => {
     expect(fcmReason(code)).toBe(reason);
+  });
+});
+
+describe('Breaker', () => {
+  it('opens for a service after BREAKER_FAILURES unavailable or unanswered pushes in a row, and not for another', () => {
+    const b = new Breaker();
+    for (let i = 0; i < BREAKER_FAILURES - 1; i++) b.record('https://a.example', i % 2 ? 'network' : 'unavailable');
+    expect(b.isOpen('https://a.example')).toBe(false);
+    b.record('https://a.example', 'network');
+    expect(b.isOpen('https://a.example')).toBe(true);
+    expect(b.isOpen('https://b.example')).toBe(false);
+  });
+
+  it('starts counting again after any answer that is not a failure of the service', () => {
+    const b = new Breaker();
+    for (let i = 0; i < BREAKER_FAILURES - 1; i++) b.record('s', 'network');
+    b.record('s', 'gone');
+    for (let i = 0; i < BREAKER_FAILURES - 1; i++) b.record('s', 'unavailable');
+    expect(b.isOpen('s')).toBe(false);
   });
 });
 

@@ -11,9 +11,11 @@ import type { StoredPushRegistration } from '../store/push-store.js';
  * - `payload_too_large`: 413 (a wake-up is a few dozen bytes; should never happen);
  * - `unavailable`: the service answered 5xx;
  * - `network`: no answer (connection refused, TLS failure, timeout);
+ * - `skipped`: not sent, because its push service had just failed BREAKER_FAILURES times in a
+ *   row (unavailable or no answer) during the same wake-up;
  * - `error`: anything else (logged).
  */
-export const PUSH_RESULT_REASONS = ['sent', 'gone', 'rate_limited', 'rejected', 'payload_too_large', 'unavailable', 'network', 'error'] as const;
+export const PUSH_RESULT_REASONS = ['sent', 'gone', 'rate_limited', 'rejected', 'payload_too_large', 'unavailable', 'network', 'skipped', 'error'] as const;
 export type PushResultReason = (typeof PUSH_RESULT_REASONS)[number];
 
 export interface PushSendOptions {
@@ -21,6 +23,8 @@ export interface PushSendOptions {
   urgent: boolean;
   /** How long the push service may hold the push for an unreachable device (the message's remaining life). */
   ttlSeconds: number;
+  /** Shared by every send of one wake-up, so a failing service is given up once, not once per chunk. */
+  breaker: Breaker;
 }
 
 /** One push channel (Web Push, FCM): sends one wake-up to many registrations of its channel. */
@@ -74,6 +78,27 @@ export function fcmReason(code: string | undefined): PushResultReason {
       return 'network';
     default:
       return 'error';
+  }
+}
+
+/**
+ * 16 failures in a row: a push service that is down or hangs stops a wake-up's pushes to it after
+ * about one round of timeouts, instead of each of tens of thousands waiting out its own, which
+ * would hold the worker for hours. One success resets the count.
+ */
+export const BREAKER_FAILURES = 16;
+
+/** Counts consecutive failures per push service during one wake-up; open once BREAKER_FAILURES are reached. */
+export class Breaker {
+  private readonly failures = new Map<string, number>();
+
+  isOpen(service: string): boolean {
+    return (this.failures.get(service) ?? 0) >= BREAKER_FAILURES;
+  }
+
+  record(service: string, reason: PushResultReason): void {
+    if (reason === 'unavailable' || reason === 'network') this.failures.set(service, (this.failures.get(service) ?? 0) + 1);
+    else this.failures.set(service, 0);
   }
 }
 

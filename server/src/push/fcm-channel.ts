@@ -34,21 +34,31 @@ export class FcmChannel implements PushSender {
 
   async send(targets: readonly StoredPushRegistration[], wake: PushWakeUp, opts: PushSendOptions): Promise<PushResultReason[]> {
     const out: PushResultReason[] = [];
+    // FCM is one service: once it failed BREAKER_FAILURES times in a row, the rest of this wake-up is skipped.
+    const breaker = opts.breaker;
     for (let i = 0; i < targets.length; i += FCM_BATCH_MAX) {
       const chunk = targets.slice(i, i + FCM_BATCH_MAX);
+      if (breaker.isOpen('fcm')) {
+        for (let k = 0; k < chunk.length; k++) out.push('skipped');
+        continue;
+      }
       const messages = chunk.map((t) => fcmMessage(t.registration.channel === 'fcm' ? t.registration.token : '', wake, opts));
       try {
         const res = await this.messaging.sendEach(messages);
         res.responses.forEach((r) => {
           const reason = r.success ? 'sent' : fcmReason(r.error?.code);
           if (reason === 'error' || reason === 'rejected') this.opts.onError?.(r.error);
+          breaker.record('fcm', reason);
           out.push(reason);
         });
       } catch (err) {
         // The whole call failed (credentials, the batch itself): every message in it shares the reason.
         this.opts.onError?.(err);
         const reason = fcmReason((err as { code?: string }).code ?? 'unknown');
-        for (let k = 0; k < chunk.length; k++) out.push(reason);
+        for (let k = 0; k < chunk.length; k++) {
+          breaker.record('fcm', reason);
+          out.push(reason);
+        }
       }
     }
     return out;
@@ -60,7 +70,7 @@ export class FcmChannel implements PushSender {
 }
 
 /** The FCM v1 message of one wake-up. */
-export function fcmMessage(token: string, wake: PushWakeUp, opts: PushSendOptions): Message {
+export function fcmMessage(token: string, wake: PushWakeUp, opts: Pick<PushSendOptions, 'urgent' | 'ttlSeconds'>): Message {
   const text = APNS_TEXT[wake.kind];
   return {
     token,

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { PushStore, StoredPushRegistration } from '../store/push-store.js';
-import type { PushResultReason, PushSender } from './channel.js';
+import { Breaker, type PushResultReason, type PushSender } from './channel.js';
 
 export interface PushDeps {
   alerts: AlertStore;
@@ -52,7 +52,7 @@ export async function pushUndelivered(d: PushDeps, alertId: string, now = Date.n
   const thread = await d.alerts.threadState(alert.references ?? alert.id, now);
   if (thread.expiresAtMs <= now || !worthWaking(alert, thread.status)) return 'finished';
   const wake: PushWakeUp = { v: 1, alertId: alert.id, seq: alert.seq, kind: alert.kind, msgType: alert.msgType };
-  const opts = { urgent: alert.kind === 'siren', ttlSeconds: Math.min(MAX_TTL_S, Math.max(1, Math.ceil((thread.expiresAtMs - now) / 1000))) };
+  const opts = { urgent: alert.kind === 'siren', ttlSeconds: Math.min(MAX_TTL_S, Math.max(1, Math.ceil((thread.expiresAtMs - now) / 1000))), breaker: new Breaker() };
   const channels = d.senders.map((s) => s.channel);
   const summary: PushSummary = { undelivered: 0, unregistered: 0, results: {}, removed: 0 };
 

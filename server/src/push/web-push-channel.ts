@@ -1,7 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import webpush from 'web-push';
-import type { PushWakeUp } from '@varsel/shared';
+import type { PushWakeUp, WebPushSubscription } from '@varsel/shared';
 import type { StoredPushRegistration } from '../store/push-store.js';
 import type { VapidKeys } from './vapid.js';
 import { mapLimited, webPushReason, type PushResultReason, type PushSender, type PushSendOptions } from './channel.js';
@@ -52,29 +52,37 @@ export class WebPushChannel implements PushSender {
     const payload = JSON.stringify(wake);
     // The push service keeps one pending push per topic and subscription: a newer one of the same message replaces it.
     const topic = wake.alertId.replaceAll('-', '');
+    const breaker = opts.breaker;
     return mapLimited(targets, this.opts.concurrency, async (t) => {
       if (t.registration.channel !== 'webpush') return 'error';
       const sub = t.registration.subscription;
-      let origin = '';
-      try {
-        origin = new URL(sub.endpoint).origin;
-        await webpush.sendNotification({ endpoint: sub.endpoint, keys: sub.keys }, payload, {
-          TTL: opts.ttlSeconds,
-          urgency: opts.urgent ? 'high' : 'normal',
-          topic,
-          timeout: this.opts.timeoutMs,
-          agent: this.agent,
-          // No vapidDetails (and none set globally): web-push then signs nothing and sends this header.
-          headers: { Authorization: this.authorization(origin, Math.floor(Date.now() / 1000)) },
-        });
-        return 'sent';
-      } catch (err) {
-        const status = err instanceof webpush.WebPushError ? err.statusCode : undefined;
-        const reason = webPushReason(status);
-        if (reason === 'error' || reason === 'rejected') this.opts.onError?.(err, origin);
-        return reason;
-      }
+      const origin = URL.canParse(sub.endpoint) ? new URL(sub.endpoint).origin : '';
+      if (breaker.isOpen(origin)) return 'skipped';
+      const reason = await this.sendOne(sub, origin, payload, topic, opts);
+      breaker.record(origin, reason);
+      return reason;
     });
+  }
+
+  /** One push; its result as a reason (never throws). */
+  private async sendOne(sub: WebPushSubscription, origin: string, payload: string, topic: string, opts: PushSendOptions): Promise<PushResultReason> {
+    try {
+      await webpush.sendNotification({ endpoint: sub.endpoint, keys: sub.keys }, payload, {
+        TTL: opts.ttlSeconds,
+        urgency: opts.urgent ? 'high' : 'normal',
+        topic,
+        timeout: this.opts.timeoutMs,
+        agent: this.agent,
+        // No vapidDetails (and none set globally): web-push then signs nothing and sends this header.
+        headers: { Authorization: this.authorization(origin, Math.floor(Date.now() / 1000)) },
+      });
+      return 'sent';
+    } catch (err) {
+      const status = err instanceof webpush.WebPushError ? err.statusCode : undefined;
+      const reason = webPushReason(status);
+      if (reason === 'error' || reason === 'rejected') this.opts.onError?.(err, origin);
+      return reason;
+    }
   }
 
   close(): Promise<void> {
