@@ -166,7 +166,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       replay: new Replay(new AlertStore(realtime, keys), new DeliveryStore(realtime, keys)),
       log: log.child({ area: 'realtime' }),
       metrics,
-      push: { store: new PushStore(realtime, keys), config: push.config, channels: push.channels },
+      push: { store: new PushStore(realtime, keys), config: push.config },
     });
     metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size });
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.

@@ -25,7 +25,7 @@ export interface BenchSubscription {
  * it runs in the harness, where every millisecond of CPU is taken from the servers measured.
  */
 export class BenchPushService {
-  /** The receipt time (now()) of each subscription's first accepted push; NaN before it. */
+  /** The receipt time (now()) of each subscription's first accepted push, by subscription id. */
   private firstAt = new Map<string, number>();
   private readonly gone = new Set<string>();
   private readonly server: https.Server;
@@ -36,7 +36,6 @@ export class BenchPushService {
     return ecdh.getPublicKey('base64url');
   })();
   origin = '';
-  requests = 0;
   accepted = 0;
   /** Requests refused for a missing TTL or VAPID header (Varsel must send both). */
   malformed = 0;
@@ -45,7 +44,6 @@ export class BenchPushService {
   constructor() {
     this.server = https.createServer({ cert: readFileSync(PUSH_CERT_FILE), key: readFileSync(PUSH_KEY_FILE), keepAliveTimeout: 30_000 }, (req, res) => {
       const at = now();
-      this.requests++;
       req.resume();
       req.on('end', () => {
         const id = /^\/push\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '')?.[1];
@@ -96,7 +94,7 @@ export class BenchPushService {
   /** Forgets the receipts (before a measured push). */
   reset(): void {
     this.firstAt = new Map();
-    this.requests = this.accepted = this.malformed = this.goneAnswered = 0;
+    this.accepted = this.malformed = this.goneAnswered = 0;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { PushChannel, PushConfig } from '@varsel/shared';
+import type { PushConfig } from '@varsel/shared';
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { PushSender } from './channel.js';
@@ -7,8 +7,6 @@ import type { PushSender } from './channel.js';
 export interface PushSetup {
   /** What agents are told (push:config): the channels a device may register on. */
   config: PushConfig;
-  /** The channels a device may register on. */
-  channels: PushChannel[];
   /** A worker's senders, one per configured channel; empty on an edge and when push is off. */
   senders: PushSender[];
   /** Delay of the wake-up after a fan-out; undefined when no channel is configured. */
@@ -53,7 +51,6 @@ export async function setupPush(config: Config, opts: { worker: boolean; log: Lo
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError([`PUSH_CA_FILE: ${config.PUSH_CA_FILE} holds no PEM certificate`]);
   }
 
-  const channels: PushChannel[] = [...(vapid ? (['webpush'] as const) : []), ...(fcmFile ? (['fcm'] as const) : [])];
   const senders: PushSender[] = [];
   if (opts.worker) {
     const log = opts.log;
@@ -76,9 +73,8 @@ export async function setupPush(config: Config, opts: { worker: boolean; log: Lo
   }
   return {
     config: { webpush: vapid ? { publicKey: vapid.publicKey } : null, fcm: fcmFile !== undefined },
-    channels,
     senders,
-    afterMs: channels.length > 0 ? config.PUSH_AFTER_MS : undefined,
+    afterMs: vapid || fcmFile ? config.PUSH_AFTER_MS : undefined,
     async close() {
       await Promise.all(senders.map((s) => s.close()));
     },

@@ -11,7 +11,6 @@ import {
   type Alert,
   type DisconnectReason,
   type HandshakeErrorData,
-  type PushChannel,
   type PushConfig,
 } from '@varsel/shared';
 import type { PushStore } from '../store/push-store.js';
@@ -70,7 +69,7 @@ export function attachAgentGateway(
     replay: Replay;
     log: Logger;
     metrics: Metrics;
-    push: { store: PushStore; config: PushConfig; channels: readonly PushChannel[] };
+    push: { store: PushStore; config: PushConfig };
   },
 ): void {
   const log = deps.log;
@@ -189,7 +188,7 @@ export function attachAgentGateway(
       const reply = ack as (r: AckResult<{ registered: true }>) => void;
       const registration = parsedOrRefused(PushRegistrationSchema, raw, reply, 'registration');
       if (!registration) return;
-      if (!deps.push.channels.includes(registration.channel)) {
+      if (!(registration.channel === 'webpush' ? deps.push.config.webpush !== null : deps.push.config.fcm)) {
         reply(failure(new VarselError('PUSH_CHANNEL_DISABLED', `Push channel ${registration.channel} is not configured on this server.`)));
         return;
       }

@@ -114,7 +114,7 @@ export async function measurePushWakeUp(
   }
   const cpuMs = cpuDelta(cpuBefore, cpuSnapshot(ctx.processes()));
   // The worker counts a push once its answer is in: give it a moment past the last receipt.
-  let after = await metrics();
+  let after = before;
   await waitUntil(
     async () => {
       after = await metrics();
