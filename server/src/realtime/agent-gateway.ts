@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { ReportBatcher } from './report-batcher.js';
-import { toAgentAlert, type AgentServer, type AgentSocket } from './broadcaster.js';
+import { ReplayPackets, type AgentServer, type AgentSocket, type PacketEncoder } from './broadcaster.js';
 import { BroadcastEpoch, type ApplyingAdapter } from './broadcast-epoch.js';
 import type { Replay } from './replay.js';
 import { rooms } from './rooms.js';
@@ -121,8 +121,9 @@ export function attachAgentGateway(
       });
   });
 
+  const replayPackets = new ReplayPackets(io.of('/').adapter as unknown as PacketEncoder);
   const sendReplay = (socket: AgentSocket, missed: readonly Alert[], cursor: number): void => {
-    for (const m of missed) socket.emit('alert:created', toAgentAlert(m));
+    for (const m of missed) replayPackets.sendAlert(socket, m);
     deps.metrics.replayed(missed.length);
     socket.emit('session:synced', { replayed: missed.length, seq: missed.at(-1)?.seq ?? cursor });
   };

@@ -40,6 +40,35 @@ export function toAgentAlert(a: Alert): AgentAlert {
   return rest;
 }
 
+/** socket.io-adapter's own one-time encoding of a packet for many sockets (what its broadcast uses). */
+export interface PacketEncoder {
+  _encode(packet: { type: number; nsp: string; data: unknown[] }, packetOpts: Record<string, unknown>): unknown[];
+}
+
+/**
+ * The replayed `alert:created` packets, encoded once per message instead of once per agent: in a
+ * reconnect storm every agent is replayed the same few messages. Encoded as the adapter encodes a
+ * broadcast (the socket.io packet and, for websockets, the whole frame), and keyed by the Alert
+ * objects of the replay snapshot, which every connection shares until a message is stored.
+ */
+export class ReplayPackets {
+  private readonly encoded = new WeakMap<Alert, { packets: unknown[]; opts: Record<string, unknown> }>();
+
+  constructor(private readonly encoder: PacketEncoder) {}
+
+  sendAlert(socket: AgentSocket, alert: Alert): void {
+    let e = this.encoded.get(alert);
+    if (!e) {
+      const opts: Record<string, unknown> = { preEncoded: true };
+      // type 2: socket.io-parser's EVENT; '/': the agents' namespace.
+      const packets = this.encoder._encode({ type: 2, nsp: '/', data: ['alert:created', toAgentAlert(alert)] }, opts);
+      e = { packets, opts };
+      this.encoded.set(alert, e);
+    }
+    socket.client._packet(e.packets as Parameters<AgentSocket['client']['_packet']>[0], e.opts);
+  }
+}
+
 /**
  * Everything the server sends to many sockets goes through here, once per event: the adapter
  * encodes a broadcast once and carries it to every edge, each of which writes it to its own sockets.

@@ -59,28 +59,28 @@ for i = 2, #ARGV, 3 do
   local dev = ARGV[i]
   local new = tonumber(ARGV[i + 1])
   local res = 0
-  local member = redis.call('SISMEMBER', KEYS[1], dev) == 1
+  local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
+  -- A device with a state is in the audience: only members get one, and the set never shrinks.
+  local member = cur > 0 or redis.call('SISMEMBER', KEYS[1], dev) == 1
   if not member and units and (units == 'all' or string.find(units, ',' .. ARGV[i + 2] .. ',', 1, true)) then
     redis.call('SADD', KEYS[1], dev)
     member = true
   end
   if not member then
     res = -1
-  else
-    local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
-    if cur < 4 and new > cur then
-      redis.call('HSET', KEYS[2], dev, new)
-      local from = cur + 1
-      if from < 2 then from = 2 end
-      local entry = from .. ':' .. now
-      reached[from] = reached[from] + 1
-      for r = from + 1, new do
-        entry = entry .. ',' .. r .. ':' .. now
-        reached[r] = reached[r] + 1
-      end
-      stamp(KEYS[4], dev, entry)
-      res = new
+  elseif cur < 4 and new > cur then
+    redis.call('HSET', KEYS[2], dev, new)
+    local from = cur + 1
+    if from < 2 then from = 2 end
+    local entry = from .. ':' .. now
+    reached[from] = reached[from] + 1
+    for r = from + 1, new do
+      entry = entry .. ',' .. r .. ':' .. now
+      reached[r] = reached[r] + 1
     end
+    -- Timestamps are written with the state, so a device without a state has none to extend.
+    if cur > 0 then stamp(KEYS[4], dev, entry) else redis.call('HSET', KEYS[4], dev, entry) end
+    res = new
   end
   out[#out + 1] = res
 end
@@ -99,7 +99,7 @@ return out
  *   ARGV[1] device id  ARGV[2] 1 when the alert is newer than the agent's cursor, else 0  ARGV[3] now, ms
  * Returns 1 when the alert is to be replayed, else 0.
  */
-export const REPLAY_CHECK = STAMP + AUDIENCE_FIXED + `
+export const REPLAY_CHECK = AUDIENCE_FIXED + `
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[2] ~= '1' and cur >= 2 then return 0 end
 -- Before the fan-out fixed the audience, its union counts the device; after, it is one more.
@@ -108,7 +108,8 @@ if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and audienceFixed(KEYS[3]) then
 end
 if cur == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], 1)
-  stamp(KEYS[4], ARGV[1], '1:' .. ARGV[3])
+  -- No state, so no timestamps yet (they are written with the state).
+  redis.call('HSET', KEYS[4], ARGV[1], '1:' .. ARGV[3])
 end
 return 1
 `;
