@@ -32,7 +32,7 @@ describe('ReplayPackets against a real socket.io server', () => {
     io = undefined;
   });
 
-  it('encodes each replayed message once for every agent, which receives it as an ordinary alert:created after CONNECT', async () => {
+  it('encodes each replayed message once for every agent, which receives it as an ordinary alert:created, in order, before session:synced', async () => {
     const first = alert('00000000-0000-4000-8000-000000000001', 7);
     const second = alert('00000000-0000-4000-8000-000000000002', 8);
     const server = http.createServer();
