@@ -203,7 +203,16 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
           log: fanoutLog,
           push:
             push.senders.length > 0
-              ? { alerts: alertStore, delivery, push: new PushStore(redis, keys), senders: push.senders, metrics, log: log.child({ area: 'push' }) }
+              ? {
+                  alerts: alertStore,
+                  delivery,
+                  push: new PushStore(redis, keys),
+                  senders: push.senders,
+                  metrics,
+                  log: log.child({ area: 'push' }),
+                  retry: push.retry,
+                  schedule: (alertId, delayMs, run) => lifecycle.schedulePush(alertId, delayMs, run),
+                }
               : undefined,
         },
         { connection: conn('blocking', 'lifecycle-worker'), prefix: keys.bullPrefix },

@@ -78,6 +78,20 @@ export const ConfigSchema = z
       .max(600_000)
       .default(5000)
       .describe('how long after a fan-out devices that have not reported delivered are woken by push (with a push channel configured)'),
+    PUSH_RETRIES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe('how often a wake-up that failed for a reason worth retrying (throttled, 5xx, no answer) is tried again; 0: never'),
+    PUSH_RETRY_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(30_000)
+      .describe('wait before the first retry of a failed wake-up; each further one waits four times as long, and never less than the Retry-After the push service asked for'),
     PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32).describe('Web Push requests a worker has in flight at once'),
     PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('socket timeout of one Web Push request'),
     PUSH_CA_FILE: z.string().optional().describe('PEM of extra CA certificates to trust for push services (a TLS-inspecting proxy); unset: the system CAs'),

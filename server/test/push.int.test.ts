@@ -46,6 +46,8 @@ describe('push wake-ups over Web Push, against a local push service', () => {
         VAPID_SUBJECT: 'mailto:kit-drift@kk.dk',
         PUSH_CA_FILE: CERT_FILE,
         PUSH_AFTER_MS: '300',
+        PUSH_RETRIES: '2',
+        PUSH_RETRY_AFTER_MS: '300',
       },
     });
     admin = await ApiClient.login(v.url);
@@ -163,14 +165,30 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     expect(await pushHash(device!.deviceId)).toEqual({});
   });
 
-  it('counts a push service that throttles, fails or cannot be reached by reason, keeps those registrations, and finishes the job', async () => {
+  /** The push job of a message's run and retry, once it has completed. */
+  const completedPushJob = async (alertId: string, jobId: string): Promise<{ returnvalue: unknown; attemptsMade: number }> => {
+    const queue = new Queue('lifecycle', { connection: redis, prefix: `${prefix}:bull` });
+    try {
+      let job = await queue.getJob(jobId);
+      await waitFor(`push job ${jobId} of ${alertId} to complete`, async () => (job = await queue.getJob(jobId)) !== undefined && (await job.getState()) === 'completed', 15_000);
+      return { returnvalue: job!.returnvalue as unknown, attemptsMade: job!.attemptsMade };
+    } finally {
+      await queue.close();
+    }
+  };
+
+  it('counts a push service that throttles, fails or cannot be reached by reason, keeps those registrations, and retries those devices later', async () => {
     const reasons = ['rate_limited', 'unavailable', 'network'] as const;
-    const before = Object.fromEntries(await Promise.all(reasons.map(async (r) => [r, await metric('varsel_push_results_total', { channel: 'webpush', reason: r })] as const)));
-    const devices = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF-BIBLIOTEKER'), 3)) as [EnrollResponse, EnrollResponse, EnrollResponse];
+    const before = Object.fromEntries(await Promise.all([...reasons, 'sent'].map(async (r) => [r, await metric('varsel_push_results_total', { channel: 'webpush', reason: r })] as const)));
+    const devices = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'KFF-BIBLIOTEKER'), 4)) as [EnrollResponse, EnrollResponse, EnrollResponse, EnrollResponse];
+    const backDevice = devices[3];
     const throttled = service.subscribe();
     const failing = service.subscribe();
-    service.setAnswer(throttled.id, { status: 429, retryAfterS: 60 });
+    const back = service.subscribe();
+    // Retry-After 2 s: longer than PUSH_RETRY_AFTER_MS, so the first retry waits for it.
+    service.setAnswer(throttled.id, { status: 429, retryAfterS: 2 });
     service.setAnswer(failing.id, { status: 503 });
+    service.setAnswer(back.id, { status: 503 });
     // A push service that is down: nothing listens on the endpoint's port.
     const closed = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -179,28 +197,106 @@ describe('push wake-ups over Web Push, against a local push service', () => {
       });
     });
     const unreachable = { ...service.subscribe().subscription, endpoint: `https://127.0.0.1:${closed}/push/gone-away` };
-    const subs = [throttled.subscription, failing.subscription, unreachable];
+    const subs = [throttled.subscription, failing.subscription, unreachable, back.subscription];
     for (const [i, d] of devices.entries()) {
       const a = await connect(d);
       expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: subs[i]! })).toMatchObject({ ok: true });
       a.close();
     }
+    const received = service.received.length;
 
     const siren = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF-BIBLIOTEKER'] } });
     expect(siren.status).toBe(201);
-    await waitFor('each failure to be counted by its reason', async () => {
-      for (const r of reasons) if ((await metric('varsel_push_results_total', { channel: 'webpush', reason: r })) !== before[r]! + 1) return false;
-      return true;
-    });
+    const id = siren.body.id;
+    const first = await completedPushJob(id, `push-${id}`);
+    expect(first.returnvalue).toEqual({ devices: 4, unregistered: 0, removed: 0, results: { webpush: { rate_limited: 1, unavailable: 2, network: 1 } }, retry: { devices: 4, inMs: 2000 } });
+    expect(first.attemptsMade).toBe(1);
     // Nothing was removed: a throttled or failing service says nothing about the subscription.
     for (const d of devices) expect(Object.keys(await pushHash(d.deviceId))).toEqual(['webpush']);
-    // The job completed (a push is not retried) with the results it counted.
+
+    // Before the retry: the service recovers, and one device comes back and reports the siren itself.
+    service.setAnswer(throttled.id, null);
+    service.setAnswer(failing.id, null);
+    service.setAnswer(back.id, null);
+    const returning = await connect(backDevice);
+    await waitFor('the siren to be replayed', () => returning.received.some((a) => a.id === id));
+    expect(await returning.report(id, 'delivered')).toMatchObject({ ok: true });
+
+    // Retry 1 (2 s later): the two that recovered get their push; the unreachable one fails again.
+    const retry1 = await completedPushJob(id, `push-${id}-fanout-1`);
+    expect(retry1.returnvalue).toEqual({ devices: 3, unregistered: 0, removed: 0, results: { webpush: { sent: 2, network: 1 } }, retry: { devices: 1, inMs: 1200 } });
+    // Retry 2, the last (PUSH_RETRIES 2): it fails again, and nothing more is scheduled.
+    const retry2 = await completedPushJob(id, `push-${id}-fanout-2`);
+    expect(retry2.returnvalue).toEqual({ devices: 1, unregistered: 0, removed: 0, results: { webpush: { network: 1 } } });
+
+    const pushed = service.received.slice(received).map((p) => p.subscriptionId);
+    expect(pushed.sort()).toEqual([throttled.id, failing.id].sort());
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'sent' })).toBe(before.sent! + 2);
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'rate_limited' })).toBe(before.rate_limited! + 1);
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'unavailable' })).toBe(before.unavailable! + 2);
+    expect(await metric('varsel_push_results_total', { channel: 'webpush', reason: 'network' })).toBe(before.network! + 3);
+    // The devices noted for retries are gone with the last one.
+    expect(await redis.keys(`${prefix}:alert:{a:${id}}:push-retry*`)).toEqual([]);
+  });
+
+  it('at a siren repeat, wakes again the devices that have not acknowledged it', async () => {
+    const [acked, deliveredOnly, asleep] = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'BUF-SKOLER'), 3)) as [EnrollResponse, EnrollResponse, EnrollResponse];
+    const subs = new Map<string, string>();
+    const live = new Map<string, TestAgent>();
+    for (const d of [acked, deliveredOnly, asleep]) {
+      const a = await connect(d);
+      const { id, subscription } = service.subscribe();
+      subs.set(d.deviceId, id);
+      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription })).toMatchObject({ ok: true });
+      if (d === asleep) a.close();
+      else live.set(d.deviceId, a);
+    }
+    const received = service.received.length;
+    const siren = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['BUF-SKOLER'] } });
+    expect(siren.status).toBe(201);
+    const id = siren.body.id;
+    for (const [deviceId, a] of live) {
+      await waitFor('the siren to arrive', () => a.received.some((x) => x.id === id));
+      expect(await a.report(id, 'delivered')).toMatchObject({ ok: true });
+      if (deviceId === acked.deviceId) expect(await a.report(id, 'acknowledged')).toMatchObject({ ok: true });
+      else a.close();
+    }
+    // The wake-up after the fan-out: only the device that never got it.
+    await completedPushJob(id, `push-${id}`);
+    expect(service.received.slice(received).map((p) => p.subscriptionId)).toEqual([subs.get(asleep.deviceId)]);
+
+    // A repeat, as the worker runs it when the siren's repeat is due (n = 5: not the one already scheduled).
     const queue = new Queue('lifecycle', { connection: redis, prefix: `${prefix}:bull` });
     try {
-      let job = await queue.getJob(`push-${siren.body.id}`);
-      await waitFor('the push job to complete', async () => (job = await queue.getJob(`push-${siren.body.id}`)) !== undefined && (await job.getState()) === 'completed');
-      expect(job?.returnvalue).toMatchObject({ undelivered: 3, unregistered: 0, removed: 0, results: { webpush: { rate_limited: 1, unavailable: 1, network: 1 } } });
-      expect(job?.attemptsMade).toBe(1);
+      await queue.add('repeat', { type: 'repeat', alertId: id, n: 5 }, { jobId: `repeat-${id}-5-test` });
+    } finally {
+      await queue.close();
+    }
+    const repeat = await completedPushJob(id, `push-${id}-repeat-5-0`);
+    expect(repeat.returnvalue).toEqual({ devices: 2, unregistered: 0, removed: 0, results: { webpush: { sent: 2 } } });
+    const atRepeat = service.received.slice(received + 1);
+    expect(atRepeat.map((p) => p.subscriptionId).sort()).toEqual([subs.get(deliveredOnly.deviceId), subs.get(asleep.deviceId)].sort());
+    expect(atRepeat[0]!.json).toEqual({ v: 1, alertId: id, seq: siren.body.seq, kind: 'siren', msgType: 'alert' });
+    // One pending push per device and siren at the push service: the topic is the siren's.
+    expect(atRepeat.every((p) => p.topic === id.replaceAll('-', ''))).toBe(true);
+  });
+
+  it('refuses a push job it cannot read, without retrying it', async () => {
+    const queue = new Queue('lifecycle', { connection: redis, prefix: `${prefix}:bull` });
+    try {
+      const bad = [
+        { type: 'push', alertId: 'not-a-uuid' },
+        { type: 'push', alertId: crypto.randomUUID(), run: 'whenever' },
+        { type: 'push', alertId: crypto.randomUUID(), notYet: 'displayed' },
+        { type: 'push', alertId: crypto.randomUUID(), retry: -1 },
+      ];
+      const jobs = await Promise.all(bad.map((data, i) => queue.add('push', data as never, { jobId: `bad-push-${i}-${Date.now()}` })));
+      for (const job of jobs) {
+        await waitFor(`bad job ${job.id} to fail`, async () => (await queue.getJobState(job.id!)) === 'failed');
+        const failed = await queue.getJob(job.id!);
+        expect(failed!.attemptsMade).toBe(1);
+        expect(failed!.failedReason).toMatch(/^bad push job /);
+      }
     } finally {
       await queue.close();
     }

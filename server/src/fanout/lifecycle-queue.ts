@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
+import { z } from 'zod';
 import type { Redis } from '../store/redis.js';
+import { FIRST_PUSH, type PushRun } from '../push/push-escalation.js';
 
 export const LIFECYCLE_QUEUE = 'lifecycle';
 
@@ -8,10 +10,23 @@ export type LifecycleJob =
   | { type: 'expire'; alertId: string }
   /** Sound an unacknowledged siren again; schedules the next repeat while the siren is active. */
   | { type: 'repeat'; alertId: string; n: number }
-  /** A while after a message's fan-out: wake by push the devices that have not reported it delivered. */
-  | { type: 'push'; alertId: string }
+  /**
+   * Wake by push the devices that have not reported the message delivered: a while after its
+   * fan-out, and (not acknowledged) at each repeat of a siren; and retry those it failed for.
+   * Without `run`, `notYet` and `retry` (as queued by earlier versions): the first wake-up.
+   */
+  | ({ type: 'push'; alertId: string } & Partial<PushRun>)
   /** Every 15 s: enqueue the fan-out of any live message still queued (its edge died before enqueueing it). */
   | { type: 'sweep' };
+
+/** A push job's data, checked: a job is input too (another version, or a hand-made one). */
+export const PushJobSchema = z.object({
+  type: z.literal('push'),
+  alertId: z.uuid(),
+  run: z.string().regex(/^(fanout|repeat-\d{1,6})$/, 'run must be fanout or repeat-<n>').default(FIRST_PUSH.run),
+  notYet: z.enum(['delivered', 'acknowledged']).default(FIRST_PUSH.notYet),
+  retry: z.number().int().min(0).max(10).default(FIRST_PUSH.retry),
+});
 
 /** 15 s between sweeps; a message is swept once it has been queued for 10 s. */
 export const SWEEP_EVERY_MS = 15_000;
@@ -45,9 +60,11 @@ export class LifecycleQueue {
     await this.queue.add('repeat', { type: 'repeat', alertId, n }, { jobId: `repeat-${alertId}-${n}`, delay: delayMs });
   }
 
-  /** The push wake-up of a message, `delayMs` after its fan-out; once per message. */
-  async schedulePush(alertId: string, delayMs: number): Promise<void> {
-    await this.queue.add('push', { type: 'push', alertId }, { jobId: `push-${alertId}`, delay: delayMs });
+  /** A push wake-up of a message, `delayMs` from now; once per message, run and retry (the first one keeps the job id it always had). */
+  async schedulePush(alertId: string, delayMs: number, run: PushRun = FIRST_PUSH): Promise<void> {
+    const first = run.run === FIRST_PUSH.run && run.retry === 0;
+    const jobId = first ? `push-${alertId}` : `push-${alertId}-${run.run}-${run.retry}`;
+    await this.queue.add('push', { type: 'push', alertId, ...run }, { jobId, delay: delayMs });
   }
 
   /** Installs the sweep schedule (idempotent: every worker calls it at start). */

@@ -6,9 +6,9 @@ import type { AlertStore } from '../store/alert-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import { audienceRooms } from '../realtime/rooms.js';
-import { LIFECYCLE_QUEUE, SWEEP_AFTER_MS, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
+import { LIFECYCLE_QUEUE, PushJobSchema, SWEEP_AFTER_MS, type LifecycleJob, type LifecycleQueue } from './lifecycle-queue.js';
 import type { FanoutQueue } from './fanout-queue.js';
-import { pushUndelivered, type PushDeps } from '../push/push-escalation.js';
+import { pushWakeUp, type PushDeps } from '../push/push-escalation.js';
 
 export interface LifecycleDeps {
   alerts: AlertStore;
@@ -82,6 +82,8 @@ export async function repeatSiren(d: LifecycleDeps, alertId: string, n: number, 
   if (devices) d.broadcaster.repeatToDevices(devices, alertId);
   else d.broadcaster.repeatToAgents(audienceRooms((await d.alerts.units(alertId)) ?? 'all'), alertId);
   await d.lifecycle.scheduleRepeat(alertId, n + 1, alert.repeatMinutes * 60_000);
+  // Devices without a live socket hear the repeat only if woken: those that have not acknowledged.
+  if (d.push) await d.lifecycle.schedulePush(alertId, 0, { run: `repeat-${n}`, notYet: 'acknowledged', retry: 0 });
   return 'repeated';
 }
 
@@ -107,8 +109,11 @@ export function startLifecycleWorker(d: LifecycleDeps, opts: { connection: Redis
             log.warn({ alertId: data.alertId }, 'push job skipped: no push channel is configured on this worker');
             return 'disabled';
           }
-          const res = await pushUndelivered(d.push, data.alertId);
-          log.info({ alertId: data.alertId, res }, 'push wake-up');
+          const parsed = PushJobSchema.safeParse(data);
+          if (!parsed.success) throw new UnrecoverableError(`bad push job ${JSON.stringify(data)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+          const { alertId, ...run } = parsed.data;
+          const res = await pushWakeUp(d.push, alertId, run);
+          log.info({ alertId, run, res }, 'push wake-up');
           return res;
         }
         case 'sweep': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PushRegistrationSchema } from '@varsel/shared';
-import { BREAKER_FAILURES, Breaker, fcmReason, mapLimited, webPushReason } from './channel.js';
+import { BREAKER_FAILURES, Breaker, fcmReason, mapLimited, retryAfterMs, webPushReason } from './channel.js';
 import { worthWaking } from './push-escalation.js';
 import { fcmMessage } from './fcm-channel.js';
 
@@ -58,6 +58,30 @@ describe('Breaker', () => {
     b.record('s', 'gone');
     for (let i = 0; i < BREAKER_FAILURES - 1; i++) b.record('s', 'unavailable');
     expect(b.isOpen('s')).toBe(false);
+  });
+});
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z');
+  it.each([
+    ['delay-seconds', '120', 120_000],
+    ['zero', '0', 0],
+    ['an HTTP date', 'Sun, 29 Nov 2026 12:00:30 GMT', 30_000],
+    ['a date in the past', 'Sun, 29 Nov 2026 11:00:00 GMT', 0],
+    ['more than a day', String(7 * 24 * 3600), 24 * 3600 * 1000],
+    ['spaces around', ' 5 ', 5000],
+  ])('reads %s', (_what, value, ms) => {
+    expect(retryAfterMs(value, now)).toBe(ms);
+  });
+  it.each([['absent', undefined], ['negative', '-5'], ['a fraction', '1.5'], ['garbage', 'soon'], ['empty', '']])('ignores %s', (_what, value) => {
+    expect(retryAfterMs(value, now)).toBeUndefined();
+  });
+  it('keeps the longest Retry-After of a wake-up', () => {
+    const b = new Breaker();
+    b.noteRetryAfter('3', now);
+    b.noteRetryAfter('1', now);
+    b.noteRetryAfter('later', now);
+    expect(b.retryAfterMs).toBe(3000);
   });
 });
 

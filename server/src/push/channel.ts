@@ -91,6 +91,14 @@ export const BREAKER_FAILURES = 16;
 /** Counts consecutive failures per push service during one wake-up; open once BREAKER_FAILURES are reached. */
 export class Breaker {
   private readonly failures = new Map<string, number>();
+  /** The longest Retry-After a service answered during the wake-up, in ms: no retry of it comes sooner. */
+  retryAfterMs = 0;
+
+  /** Notes a Retry-After header (delay-seconds or an HTTP date, RFC 9110 §10.2.3); ignores one that does not parse. */
+  noteRetryAfter(value: string | undefined, now = Date.now()): void {
+    const ms = retryAfterMs(value, now);
+    if (ms !== undefined && ms > this.retryAfterMs) this.retryAfterMs = ms;
+  }
 
   isOpen(service: string): boolean {
     return (this.failures.get(service) ?? 0) >= BREAKER_FAILURES;
@@ -100,6 +108,18 @@ export class Breaker {
     if (reason === 'unavailable' || reason === 'network') this.failures.set(service, (this.failures.get(service) ?? 0) + 1);
     else this.failures.set(service, 0);
   }
+}
+
+// 1 day: a longer Retry-After is not believed (the message will mostly have expired anyway).
+const RETRY_AFTER_MAX_MS = 24 * 3600 * 1000;
+
+/** A Retry-After header in ms from `now`, or undefined when absent or unparseable. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : /[a-z]/i.test(v) ? Date.parse(v) - now : Number.NaN;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(0, ms));
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; results in input order. */

@@ -11,6 +11,8 @@ export interface PushSetup {
   senders: PushSender[];
   /** Delay of the wake-up after a fan-out; undefined when no channel is configured. */
   afterMs: number | undefined;
+  /** Retries of a wake-up that failed for a reason worth retrying (PUSH_RETRIES, PUSH_RETRY_AFTER_MS). */
+  retry: { max: number; afterMs: number };
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function setupPush(config: Config, opts: { worker: boolean; log: Lo
     config: { webpush: vapid ? { publicKey: vapid.publicKey } : null, fcm: fcmFile !== undefined },
     senders,
     afterMs: vapid || fcmFile ? config.PUSH_AFTER_MS : undefined,
+    retry: { max: config.PUSH_RETRIES, afterMs: config.PUSH_RETRY_AFTER_MS },
     async close() {
       await Promise.all(senders.map((s) => s.close()));
     },

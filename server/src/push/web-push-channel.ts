@@ -80,6 +80,11 @@ export class WebPushChannel implements PushSender {
     } catch (err) {
       const status = err instanceof webpush.WebPushError ? err.statusCode : undefined;
       const reason = webPushReason(status);
+      if ((reason === 'rate_limited' || reason === 'unavailable') && err instanceof webpush.WebPushError) {
+        const h = err.headers as Record<string, string | string[] | undefined> | undefined;
+        const v = h?.['retry-after'];
+        opts.breaker.noteRetryAfter(Array.isArray(v) ? v[0] : v);
+      }
       if (reason === 'error' || reason === 'rejected') this.opts.onError?.(err, origin);
       return reason;
     }

@@ -113,11 +113,21 @@ export class DeliveryStore {
   }
 
   /**
-   * The devices of an alert's audience that have not reported it delivered (pending or sent, no
-   * final state), in chunks of up to FINAL_CHUNK, each read in one short script call.
+   * The devices of an alert's audience that have not reported `state` (for `delivered`: pending
+   * or sent; for `acknowledged`: anything before it), and have no final state, in chunks of up to
+   * FINAL_CHUNK, each read in one short script call.
    */
-  undelivered(alertId: string): AsyncIterable<string[]> {
-    return this.devicesBelow(alertId, DELIVERED_RANK);
+  notYet(alertId: string, state: 'delivered' | 'acknowledged'): AsyncIterable<string[]> {
+    return this.devicesBelow(alertId, state === 'delivered' ? DELIVERED_RANK : ACKNOWLEDGED_RANK);
+  }
+
+  /** Those of `deviceIds` that have still not reached `state` (nor a final state), in one read. */
+  async stillNot(alertId: string, deviceIds: readonly string[], state: 'delivered' | 'acknowledged'): Promise<string[]> {
+    if (deviceIds.length === 0) return [];
+    const rank = state === 'delivered' ? DELIVERED_RANK : ACKNOWLEDGED_RANK;
+    const ranks = await this.redis.hmget(this.keys.alertDeviceState(alertId), ...deviceIds);
+    // Final states (expired, cancelled) rank above acknowledged, so they are left out too.
+    return deviceIds.filter((_, i) => Number(ranks[i] ?? 0) < rank);
   }
 
   private async *devicesBelow(alertId: string, rank: number): AsyncGenerator<string[]> {

@@ -23,6 +23,8 @@ export class Keys {
   alertDeviceTimes(id: string): string { return `${this.prefix}:alert:{a:${id}}:ts`; }
   /** ZSET ids of the updates and cancellation of an original alert, by seq. */
   alertThread(id: string): string { return `${this.prefix}:alert:{a:${id}}:thread`; }
+  /** SET of device ids whose push wake-up of run `run` ('fanout', 'repeat-<n>') failed for a reason worth retrying; `retry`: the copy retry n is working on. */
+  alertPushRetry(id: string, run: string, retry?: number): string { return `${this.prefix}:alert:{a:${id}}:push-retry:${run}${retry === undefined ? '' : `:${retry}`}`; }
   /** ZSET original alert ids of threads not yet expired, by expiry (ms); what replay reads. */
   get liveThreads(): string { return `${this.prefix}:alerts:live`; }
 

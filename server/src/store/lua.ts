@@ -210,3 +210,17 @@ export const REMOVE_PUSH_IF_SAME = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
 `;
+
+/**
+ * takePushRetries: hands a push retry the devices to retry, once. The set the previous attempt
+ * filled is renamed to the retry's own key, so the attempt that runs now can fill the set for the
+ * next one; a retry that runs again (its job was retried) finds its own key and uses it again.
+ *   KEYS[1] alertPushRetry(id, run)  KEYS[2] alertPushRetry(id, run, retry)
+ * Returns 1 when KEYS[2] holds devices to retry, else 0.
+ */
+export const TAKE_PUSH_RETRIES = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+return 1
+`;

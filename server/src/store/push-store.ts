@@ -2,7 +2,7 @@ import type { Result } from 'ioredis';
 import { PushRegistrationSchema, type PushChannel, type PushRegistration } from '@varsel/shared';
 import type { Keys } from './keys.js';
 import type { Redis } from './redis.js';
-import { REMOVE_PUSH_IF_SAME } from './lua.js';
+import { REMOVE_PUSH_IF_SAME, TAKE_PUSH_RETRIES } from './lua.js';
 import { throwOnMultiError } from './alert-store.js';
 
 /** A device's registration on one channel, with the stored text it was read as (for removeIfSame). */
@@ -23,6 +23,7 @@ export class PushStore {
     private readonly keys: Keys,
   ) {
     redis.defineCommand('varselRemovePushIfSame', { numberOfKeys: 1, lua: REMOVE_PUSH_IF_SAME });
+    redis.defineCommand('varselTakePushRetries', { numberOfKeys: 2, lua: TAKE_PUSH_RETRIES });
   }
 
   async register(deviceId: string, registration: PushRegistration): Promise<void> {
@@ -61,6 +62,33 @@ export class PushStore {
     return out;
   }
 
+  /**
+   * Notes devices whose wake-up of `run` failed for a reason worth retrying; kept until `expireAtMs`
+   * (the message's end), after which a retry would be pointless.
+   */
+  async addRetries(alertId: string, run: string, deviceIds: readonly string[], expireAtMs: number): Promise<void> {
+    if (deviceIds.length === 0) return;
+    const key = this.keys.alertPushRetry(alertId, run);
+    await this.redis.multi().sadd(key, ...deviceIds).pexpireat(key, expireAtMs).exec().then(throwOnMultiError);
+  }
+
+  /** The devices retry `retry` of `run` is to wake again, in chunks (see TAKE_PUSH_RETRIES); none when nothing failed. */
+  async *takeRetries(alertId: string, run: string, retry: number): AsyncGenerator<string[]> {
+    const taken = this.keys.alertPushRetry(alertId, run, retry);
+    if ((await this.redis.varselTakePushRetries(this.keys.alertPushRetry(alertId, run), taken)) !== 1) return;
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.redis.sscan(taken, cursor, 'COUNT', 1000);
+      cursor = next;
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
+  }
+
+  /** Once retry `retry` of `run` is done: its copy of the devices is no longer needed. */
+  async dropTaken(alertId: string, run: string, retry: number): Promise<void> {
+    await this.redis.del(this.keys.alertPushRetry(alertId, run, retry));
+  }
+
   async get(deviceId: string): Promise<Partial<Record<PushChannel, PushRegistration>>> {
     const h = await this.redis.hgetall(this.keys.devicePush(deviceId));
     const out: Partial<Record<PushChannel, PushRegistration>> = {};
@@ -83,5 +111,6 @@ function safeJson(s: string): unknown {
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     varselRemovePushIfSame(pushKey: string, channel: string, stored: string): Result<number, Context>;
+    varselTakePushRetries(retryKey: string, takenKey: string): Result<number, Context>;
   }
 }
