@@ -76,11 +76,15 @@ export class PushStore {
   async *takeRetries(alertId: string, run: string, retry: number): AsyncGenerator<string[]> {
     const taken = this.keys.alertPushRetry(alertId, run, retry);
     if ((await this.redis.varselTakePushRetries(this.keys.alertPushRetry(alertId, run), taken)) !== 1) return;
+    // SSCAN may return an element twice; each device is woken once.
+    const seen = new Set<string>();
     let cursor = '0';
     do {
       const [next, ids] = await this.redis.sscan(taken, cursor, 'COUNT', 1000);
       cursor = next;
-      if (ids.length > 0) yield ids;
+      const fresh = ids.filter((id) => !seen.has(id));
+      for (const id of fresh) seen.add(id);
+      if (fresh.length > 0) yield fresh;
     } while (cursor !== '0');
   }
 
