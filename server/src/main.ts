@@ -3,9 +3,25 @@ import { ConfigError, loadConfig, parseRole } from './config.js';
 import { createLogger } from './log.js';
 import { createApp } from './app.js';
 import { EmbeddedRedisError, resolveRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { EDGE_BACKLOG, takeEarlyListener } from './early-listen.js';
 
-/** Entry point: `node server/dist/varsel.mjs [--role all|edge|worker]` (this module, bundled; see bundle.ts). */
+/**
+ * Entry point: `node server/dist/varsel.mjs [--role all|edge|worker]` (launcher.ts, which loads
+ * this module; see bundle.ts). Run from source, it listens itself.
+ */
 async function main(): Promise<number> {
+  // The port the launcher bound: closed on every way out, so a failed start exits.
+  const early = takeEarlyListener();
+  let code: number;
+  try {
+    code = await run(early);
+  } finally {
+    early?.close();
+  }
+  return code;
+}
+
+async function run(early: ReturnType<typeof takeEarlyListener>): Promise<number> {
   let config;
   let role;
   try {
@@ -51,17 +67,24 @@ async function main(): Promise<number> {
 
   if (app.httpServer) {
     const server = app.httpServer;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // 4096: room for a reconnect storm of thousands of agents (Node's default backlog is 511).
-      server.listen({ port: config.PORT, host: config.HOST, backlog: 4096 }, () => resolve());
-    }).catch(async (err: unknown) => {
-      log.fatal({ err, port: config.PORT }, 'could not listen');
-      await app.close();
-      await embedded?.stop();
-      process.exit(1);
-    });
-    const addr = server.address();
+    const bound = early?.matches(config.PORT, config.HOST) ? early : undefined;
+    if (bound) {
+      // The connections made while the server loaded are served now, in the order they came.
+      log.info({ waiting: bound.waiting }, 'taking over the port bound at start');
+      bound.handTo(server);
+    } else {
+      early?.close();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: config.PORT, host: config.HOST, backlog: EDGE_BACKLOG }, () => resolve());
+      }).catch(async (err: unknown) => {
+        log.fatal({ err, port: config.PORT }, 'could not listen');
+        await app.close();
+        await embedded?.stop();
+        process.exit(1);
+      });
+    }
+    const addr = (bound ?? server).address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
     const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
     log.info({ url, role }, 'listening');
@@ -111,6 +134,8 @@ async function main(): Promise<number> {
     process.exit(1);
   }, 15_000);
   forced.unref();
+  // No new connections while the server closes the ones it has.
+  early?.close();
   await app.close();
   await embedded?.stop();
   return 0;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +8,8 @@ import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { EmbeddedRedisError, redisAnswers, resolveRedis } from '../src/embedded-redis.js';
 import { createLogger } from '../src/log.js';
-import { freePort } from '../../test-support/redis-server.js';
-import { ApiClient, testPrefix, waitFor } from '../../test-support/varsel.js';
+import { freePort, startPrivateRedis } from '../../test-support/redis-server.js';
+import { ApiClient, testPrefix, upgradeRequest, waitFor } from '../../test-support/varsel.js';
 
 const log = createLogger({ LOG_LEVEL: 'silent' });
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +70,74 @@ describe('starting Varsel', () => {
     expect(await run.exited).toBe(78);
     expect(run.output()).toMatch(/PORT/);
     expect(run.output()).toMatch(/REDIS_PREFIX/);
+  });
+
+  it('as the bundle, binds no port either when the configuration is wrong, though the port itself is fine', async () => {
+    const port = await freePort();
+    const run = runMain({ PORT: String(port), REDIS_PREFIX: 'bad prefix!' }, ['--role', 'edge'], 'bundle');
+    let exited = false;
+    void run.exited.then(() => (exited = true));
+    let accepted = 0;
+    while (!exited) {
+      accepted += await new Promise<number>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(1);
+        });
+        s.on('error', () => resolve(0));
+      });
+    }
+    expect(await run.exited).toBe(78);
+    expect(run.output()).toMatch(/REDIS_PREFIX/);
+    expect(accepted).toBe(0);
+  });
+
+  it('as the bundle, binds an edge\'s port before it loads the server: connections made meanwhile wait and are served', async () => {
+    // Redis is not there while the edge starts (it waits up to 10 s for it), so the server cannot be ready.
+    const redis = await startPrivateRedis();
+    await redis.kill();
+    const port = await freePort();
+    const run = runMain({ REDIS_URL: redis.url, REDIS_PREFIX: testPrefix(), PORT: String(port), VARSEL_ADMIN_PASSWORD: 'startup-test-password', LOG_LEVEL: 'info' }, ['--role', 'edge'], 'bundle');
+    const open = async (request: string): Promise<{ data: () => string; socket: net.Socket }> => {
+      for (const deadline = Date.now() + 10_000; ; ) {
+        const got = await new Promise<{ data: () => string; socket: net.Socket } | undefined>((resolve) => {
+          let data = '';
+          const socket = net.connect(port, '127.0.0.1', () => {
+            socket.write(request);
+            resolve({ data: () => data, socket });
+          });
+          socket.on('data', (d: Buffer) => (data += d.toString()));
+          socket.on('error', () => resolve(undefined));
+        });
+        if (got) return got;
+        if (Date.now() > deadline) throw new Error(`port ${port} was not bound within 10 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      const health = await open('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      const upgrade = await open(upgradeRequest());
+      // Accepted, and held: nothing is answered while the server waits for Redis.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(health.data()).toBe('');
+      expect(upgrade.data()).toBe('');
+      expect(run.output()).not.toContain('is running');
+
+      await redis.restart();
+      await waitFor('the held connections to be served', () => health.data().includes('\r\n\r\n{"ok":true}') && upgrade.data().includes('101 Switching Protocols'), 20_000);
+      expect(health.data()).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(run.output()).toMatch(/"waiting":2,.*"msg":"taking over the port bound at start"/);
+      expect(run.output()).toContain(`http://localhost:${port}`);
+      health.socket.destroy();
+      upgrade.socket.destroy();
+      // A connection made now goes straight to the server.
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await redis.stop();
+    }
   });
 
   it('runs as the one-file bundle npm start uses: serves the console and the API, finds its files, stops on SIGTERM', async () => {
