@@ -18,6 +18,8 @@ export interface Report {
 export type ReportOutcome = 'recorded' | 'unchanged' | 'not-targeted';
 
 
+const rankOf = (state: 'delivered' | 'acknowledged'): number => (state === 'delivered' ? DELIVERED_RANK : ACKNOWLEDGED_RANK);
+
 /** 1,000 devices per Lua call: a 50,000-device audience is finalised in 50 short steps. */
 const FINAL_CHUNK = 1000;
 
@@ -118,13 +120,13 @@ export class DeliveryStore {
    * FINAL_CHUNK, each read in one short script call.
    */
   notYet(alertId: string, state: 'delivered' | 'acknowledged'): AsyncIterable<string[]> {
-    return this.devicesBelow(alertId, state === 'delivered' ? DELIVERED_RANK : ACKNOWLEDGED_RANK);
+    return this.devicesBelow(alertId, rankOf(state));
   }
 
   /** Those of `deviceIds` that have still not reached `state` (nor a final state), in one read. */
   async stillNot(alertId: string, deviceIds: readonly string[], state: 'delivered' | 'acknowledged'): Promise<string[]> {
     if (deviceIds.length === 0) return [];
-    const rank = state === 'delivered' ? DELIVERED_RANK : ACKNOWLEDGED_RANK;
+    const rank = rankOf(state);
     const ranks = await this.redis.hmget(this.keys.alertDeviceState(alertId), ...deviceIds);
     // Final states (expired, cancelled) rank above acknowledged, so they are left out too.
     return deviceIds.filter((_, i) => Number(ranks[i] ?? 0) < rank);
