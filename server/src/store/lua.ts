@@ -3,11 +3,17 @@
  * (as BullMQ's commands/).
  */
 
-/** Shared by the state scripts: append "rank:ms" entries (comma-separated) to a device's timestamps. */
+/**
+ * Shared by the state scripts: append "rank:ms" entries (comma-separated) to a device's
+ * timestamps. `cur` is the device's state before: timestamps are written with the state, so a
+ * device without one (0) has none to extend, and they are not read.
+ */
 const STAMP = `
-local function stamp(tsKey, dev, entry)
-  local prev = redis.call('HGET', tsKey, dev)
-  if prev then entry = prev .. ',' .. entry end
+local function stamp(tsKey, dev, entry, cur)
+  if cur > 0 then
+    local prev = redis.call('HGET', tsKey, dev)
+    if prev then entry = prev .. ',' .. entry end
+  end
   redis.call('HSET', tsKey, dev, entry)
 end
 local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'acknowledged', [5] = 'expired', [6] = 'cancelled', [7] = 'failed' }
@@ -78,8 +84,7 @@ for i = 2, #ARGV, 3 do
       entry = entry .. ',' .. r .. ':' .. now
       reached[r] = reached[r] + 1
     end
-    -- Timestamps are written with the state, so a device without a state has none to extend.
-    if cur > 0 then stamp(KEYS[4], dev, entry) else redis.call('HSET', KEYS[4], dev, entry) end
+    stamp(KEYS[4], dev, entry, cur)
     res = new
   end
   out[#out + 1] = res
@@ -99,7 +104,7 @@ return out
  *   ARGV[1] device id  ARGV[2] 1 when the alert is newer than the agent's cursor, else 0  ARGV[3] now, ms
  * Returns 1 when the alert is to be replayed, else 0.
  */
-export const REPLAY_CHECK = AUDIENCE_FIXED + `
+export const REPLAY_CHECK = STAMP + AUDIENCE_FIXED + `
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[2] ~= '1' and cur >= 2 then return 0 end
 -- Before the fan-out fixed the audience, its union counts the device; after, it is one more.
@@ -108,8 +113,7 @@ if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and audienceFixed(KEYS[3]) then
 end
 if cur == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], 1)
-  -- No state, so no timestamps yet (they are written with the state).
-  redis.call('HSET', KEYS[4], ARGV[1], '1:' .. ARGV[3])
+  stamp(KEYS[4], ARGV[1], '1:' .. ARGV[3], cur)
 end
 return 1
 `;
@@ -129,7 +133,7 @@ for _, dev in ipairs(res[2]) do
   local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
   if cur < 4 then
     redis.call('HSET', KEYS[2], dev, rank)
-    stamp(KEYS[4], dev, rank .. ':' .. ARGV[4])
+    stamp(KEYS[4], dev, rank .. ':' .. ARGV[4], cur)
     changed = changed + 1
   end
 end
