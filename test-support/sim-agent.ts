@@ -31,6 +31,10 @@ export class SimAgent {
   private readonly outbox: PendingReport[] = [];
   private sending = false;
   cursor = 0;
+  /** The `seen` of the handshake (sequence numbers the server leaves out of the replay); not sent when undefined. */
+  seenSeqs: number[] | undefined;
+  /** `replayed` of each `session:synced`, in order. */
+  readonly replayed: number[] = [];
   syncs = 0;
   readonly socket: Socket<AgentServerToClient, AgentClientToServer>;
 
@@ -46,11 +50,21 @@ export class SimAgent {
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
       randomizationFactor: 0.5,
-      auth: (cb) => cb({ deviceId: device.deviceId, secret: device.deviceSecret, protocol: PROTOCOL_VERSION, cursor: this.cursor }),
+      auth: (cb) =>
+        cb({
+          deviceId: device.deviceId,
+          secret: device.deviceSecret,
+          protocol: PROTOCOL_VERSION,
+          cursor: this.cursor,
+          ...(this.seenSeqs ? { seen: this.seenSeqs } : {}),
+        }),
     });
     this.socket.on('alert:created', (a) => this.onAlert(a));
     this.socket.on('alert:repeat', ({ alertId }) => this.repeats.push(alertId));
-    this.socket.on('session:synced', () => this.syncs++);
+    this.socket.on('session:synced', ({ replayed }) => {
+      this.replayed.push(replayed);
+      this.syncs++;
+    });
     this.socket.on('connect', () => void this.flush());
   }
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { ERRORS, PROTOCOL_VERSION, type ErrorBody, type EnrollResponse, type HandshakeErrorData } from '@varsel/shared';
+import { ERRORS, HANDSHAKE_SEEN_MAX, PROTOCOL_VERSION, type ErrorBody, type EnrollResponse, type HandshakeErrorData } from '@varsel/shared';
 import { io as connect } from 'socket.io-client';
 import {
   ApiClient,
@@ -207,6 +207,10 @@ describe('bad input changes nothing and gets a stable error code', () => {
 
   it('refuses a handshake without credentials or with another protocol version', async () => {
     expect((await handshakeRefusal({})).reason).toBe('BAD_HANDSHAKE');
+    const creds = { deviceId: device.deviceId, secret: device.deviceSecret, protocol: PROTOCOL_VERSION };
+    expect((await handshakeRefusal({ ...creds, seen: Array.from({ length: HANDSHAKE_SEEN_MAX + 1 }, (_, i) => i + 1) })).reason).toBe('BAD_HANDSHAKE');
+    expect((await handshakeRefusal({ ...creds, seen: [1, 'two'] })).reason).toBe('BAD_HANDSHAKE');
+    expect((await handshakeRefusal({ ...creds, seen: 3 })).reason).toBe('BAD_HANDSHAKE');
     expect((await handshakeRefusal({ deviceId: device.deviceId, secret: device.deviceSecret, protocol: 99 })).code).toBe(ERRORS.PROTOCOL_UNSUPPORTED.code);
   });
 

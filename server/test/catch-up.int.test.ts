@@ -124,6 +124,39 @@ describe('nothing lost: catch-up, cancellation and acknowledgement order', () =>
     await waitFor('its delivered report', async () => (await view(sent.body.id)).counts.delivered === 2);
   });
 
+  it('leaves out of the replay the messages the agent lists as seen, and only those', async () => {
+    const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'SUF'), 1);
+    const audience = { type: 'units', units: ['SUF'] };
+    const first = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience });
+    const update = await admin.request<AlertView>('POST', `/api/alerts/${first.body.id}/updates`, { content: { da: { title: 'Opdatering', body: 'Strømmen er tilbage.' } } });
+    const second = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience });
+    expect([first.status, update.status, second.status]).toEqual([201, 201, 201]);
+    const ids = [first.body.id, update.body.id, second.body.id];
+    await waitFor('the fan-outs', async () => (await Promise.all(ids.map(view))).every((a) => a.fanout.state === 'done'));
+    // Other tests' sirens to everyone are replayed too; look at these three only.
+    const ours = (agent: SimAgent): string[] => agent.received.map((a) => a.id).filter((id) => ids.includes(id));
+
+    // Its device never reported the first siren or its update delivered, so by the cursor alone both
+    // would be sent again; the agent says it has them (seen), so only the newer siren comes.
+    const agent = new SimAgent(v.url, device!, { autoAck: false, autoConnect: false });
+    agents.push(agent);
+    agent.cursor = update.body.seq;
+    agent.seenSeqs = [first.body.seq, update.body.seq];
+    agent.start();
+    await waitFor('the replay', () => agent.syncs >= 1);
+    expect(ours(agent)).toEqual([second.body.id]);
+    await waitFor('its reports', () => agent.unconfirmed === 0);
+    expect((await view(first.body.id)).counts.delivered).toBe(0);
+    expect((await view(second.body.id)).counts.delivered).toBe(1);
+
+    // Without `seen` the same agent is sent both again, in sequence order.
+    agent.stop();
+    agent.seenSeqs = undefined;
+    agent.start();
+    await waitFor('a second sync', () => agent.syncs >= 2);
+    expect(ours(agent)).toEqual([second.body.id, first.body.id, update.body.id]);
+  });
+
   it('keeps a state that never goes backwards and counts each device once, whatever order and number of reports arrive in', async () => {
     const [d1, d2] = await enrollDevices(v.url, await createEnrollmentToken(admin, 'TMF-DRIFT'), 2);
     const a1 = new TestAgent(v.url, d1!);

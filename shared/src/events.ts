@@ -17,6 +17,12 @@ export const CONSOLE_NAMESPACE = '/console';
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: { code: number; message: string } };
 export type AckCallback<T> = (result: AckResult<T>) => void;
 
+/**
+ * At most this many sequence numbers in the handshake's `seen`: far more than the messages of
+ * the threads live at once (a few), and still a small CONNECT packet (about 500 bytes).
+ */
+export const HANDSHAKE_SEEN_MAX = 64;
+
 /** `auth` of an agent's socket.io handshake. */
 export const AgentHandshakeSchema = z
   .object({
@@ -26,6 +32,12 @@ export const AgentHandshakeSchema = z
     agentVersion: z.string().max(40).optional(),
     /** The highest alert sequence number the agent has processed (protocol 2); 0 or absent: none. */
     cursor: z.number().int().nonnegative().optional(),
+    /**
+     * The sequence numbers of the newest messages the agent has processed (protocol 2, at most
+     * HANDSHAKE_SEEN_MAX): the catch-up leaves them out, so a reconnect costs the server no check
+     * per live message the agent already has.
+     */
+    seen: z.array(z.number().int().positive()).max(HANDSHAKE_SEEN_MAX).optional(),
   })
   .strict();
 export type AgentHandshake = z.infer<typeof AgentHandshakeSchema>;

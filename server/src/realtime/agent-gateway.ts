@@ -106,8 +106,9 @@ export function attachAgentGateway(
         socket.data.deviceId = res.device.deviceId;
         socket.data.orgUnit = res.device.orgUnit;
         socket.data.cursor = parsed.data.cursor ?? 0;
+        socket.data.seen = parsed.data.seen?.length ? new Set(parsed.data.seen) : undefined;
         const epoch = broadcasts.value;
-        return deps.replay.missed(res.device.deviceId, res.device.orgUnit, socket.data.cursor).then((missed) => {
+        return deps.replay.missed(res.device.deviceId, res.device.orgUnit, socket.data.cursor, socket.data.seen).then((missed) => {
           socket.data.replay = { missed, epoch };
           // socket.io writes the CONNECT answer a tick after next(); the replay follows it at once.
           holdWritesUntilNextTurn(socket.conn);
@@ -129,10 +130,10 @@ export function attachAgentGateway(
   };
 
   /** The slow path, after a broadcast during the handshake: the join is done, so this read is exact. */
-  const readAgainAfterJoin = (socket: AgentSocket): void => {
+  const readAgainAfterJoin = (socket: AgentSocket, seen: ReadonlySet<number> | undefined): void => {
     const { deviceId, orgUnit, cursor } = socket.data;
     deps.replay
-      .missed(deviceId, orgUnit, cursor)
+      .missed(deviceId, orgUnit, cursor, seen)
       .then((missed) => sendReplay(socket, missed, cursor))
       .catch((err: unknown) => {
         // Without the replay the agent may lack an alert: let it reconnect and try again.
@@ -148,12 +149,15 @@ export function attachAgentGateway(
     void socket.join([rooms.allAgents, rooms.unit(orgUnit), rooms.device(deviceId)]);
     const read = socket.data.replay;
     socket.data.replay = undefined;
+    // Needed only by a replay read again right after the join.
+    const seen = socket.data.seen;
+    socket.data.seen = undefined;
     if (read && read.epoch === broadcasts.value) {
       // Nothing was broadcast between the read and the join: what was read is complete.
       sendReplay(socket, read.missed, cursor);
     } else {
       deps.metrics.replayReadAgain();
-      readAgainAfterJoin(socket);
+      readAgainAfterJoin(socket, seen);
     }
 
     socket.on('alert:report', (raw: unknown, ack: unknown) => {

@@ -20,6 +20,8 @@ export interface AgentSocketData {
   orgUnit: string;
   /** The sequence number the agent said it has processed up to. */
   cursor: number;
+  /** The sequence numbers the agent listed as seen (left out of its replay); dropped on connect. */
+  seen?: ReadonlySet<number> | undefined;
   /** The replay read during the handshake, and the broadcast count before it (see attachAgentGateway); dropped on connect. */
   replay?: { missed: Alert[]; epoch: number } | undefined;
 }

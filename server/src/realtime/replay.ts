@@ -44,13 +44,14 @@ export class Replay {
    * Call after the socket joined its rooms: every message stored after the count read here is
    * broadcast after it, so it arrives live. One round trip when the snapshot is current; a
    * message the agent has by its cursor costs a plain read, and a second round trip only when its
-   * device never reported it delivered.
+   * device never reported it delivered. A message whose sequence number the agent listed as
+   * `seen` is left out without a check: the agent has it, and its own outbox carries its reports.
    */
-  async missed(deviceId: string, orgUnit: string, cursor: number): Promise<Alert[]> {
+  async missed(deviceId: string, orgUnit: string, cursor: number, seen: ReadonlySet<number> = NONE_SEEN): Promise<Alert[]> {
     let snap = this.cache ?? this.snapshot(await this.alerts.messageCount());
     for (let tries = 1; ; tries++) {
       const now = Date.now();
-      const candidates = candidatesOf(await snap.threads, orgUnit, now);
+      const candidates = candidatesOf(await snap.threads, orgUnit, now, seen);
       const [messages, ...replay] = await Promise.all([
         this.alerts.messageCount(),
         ...candidates.map((c) => this.delivery.replayCheck(c.id, deviceId, c.seq > cursor, now)),
@@ -64,16 +65,26 @@ export class Replay {
   }
 }
 
-/** The messages of the live threads that a device of `orgUnit` may need, before its own state is checked. */
-function candidatesOf(threads: readonly LiveThread[], orgUnit: string, now: number): Alert[] {
+const NONE_SEEN: ReadonlySet<number> = new Set();
+
+/**
+ * The messages of the live threads that a device of `orgUnit` may need and its agent has not
+ * listed as seen, before the device's own state is checked.
+ */
+function candidatesOf(threads: readonly LiveThread[], orgUnit: string, now: number, seen: ReadonlySet<number>): Alert[] {
   const out: Alert[] = [];
+  const add = (m: Alert): void => {
+    if (!seen.has(m.seq)) out.push(m);
+  };
   for (const t of threads) {
     if (t.expiresAtMs <= now) continue;
     if (t.units !== 'all' && !t.units.includes(orgUnit)) continue;
-    if (t.status === 'active') out.push(t.original, ...t.messages);
-    else if (t.status === 'cancelled' || t.status === 'allclear') {
+    if (t.status === 'active') {
+      add(t.original);
+      for (const m of t.messages) add(m);
+    } else if (t.status === 'cancelled' || t.status === 'allclear') {
       const closing = t.messages.at(-1);
-      if (closing) out.push(closing);
+      if (closing) add(closing);
     }
   }
   return out;
