@@ -74,6 +74,7 @@ export function stateFixture(serverUrl: string, overrides: Partial<AgentState> =
     enrolledAt: new Date().toISOString(),
     seenAlertIds: [],
     cursor: 0,
+    seenSeqs: [],
     closedThreadIds: [],
     openSirens: [],
     outbox: [],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgentWire, PONG, ackTarget, decodeFrame, encodeAck, encodeConnect, encodeEvent, type WireAlert, type WireEvent } from '../src/wire/sio-frames.js';
+import { AgentHandshakeSchema, HANDSHAKE_SEEN_MAX } from '@varsel/shared';
+import { AgentWire, PONG, SEEN_MAX, ackTarget, decodeFrame, encodeAck, encodeConnect, encodeEvent, type WireAlert, type WireEvent } from '../src/wire/sio-frames.js';
 
 const OPEN = '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
 const creds = { deviceId: '7b0f1c2e-0000-4000-8000-000000000001', deviceSecret: 's'.repeat(43) };
@@ -101,6 +102,20 @@ describe('AgentWire', () => {
     expect(wire.cursor).toBe(9);
     expect(only(wire.receive('42["alert:repeat",{"alertId":"new"}]', 0).events)).toEqual({ type: 'repeat', alertId: 'new' });
     expect(only(wire.receive('42["session:ended",{"reason":"SERVER_SHUTDOWN"}]', 0).events)).toEqual({ type: 'ended', reason: 'SERVER_SHUTDOWN' });
+  });
+
+  it('lists the newest sequence numbers it received as seen in its next handshake, ascending and at most HANDSHAKE_SEEN_MAX', () => {
+    expect(SEEN_MAX).toBe(HANDSHAKE_SEEN_MAX);
+    const wire = new AgentWire(creds);
+    wire.receive(OPEN, 0);
+    wire.receive('40{"sid":"s1"}', 0);
+    const seqs = Array.from({ length: SEEN_MAX + 3 }, (_, i) => i + 1);
+    for (const seq of [...seqs].reverse()) wire.receive(created(alert({ id: `a${seq}`, seq })), 0);
+    wire.receive(created(alert({ id: `a${seqs.length}`, seq: seqs.length })), 0);
+    const handshake = JSON.parse(wire.receive(OPEN, 0).send[0]!.slice(2)) as Record<string, unknown>;
+    expect(handshake.seen).toEqual(seqs.slice(-SEEN_MAX));
+    expect(handshake.cursor).toBe(seqs.length);
+    expect(AgentHandshakeSchema.safeParse(handshake).success).toBe(true);
   });
 
   it('numbers reports from 0 and matches each answer to its report, with the round trip time', () => {

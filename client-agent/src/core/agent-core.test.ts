@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION } from '@varsel/shared';
+import { AgentHandshakeSchema, HANDSHAKE_SEEN_MAX, PROTOCOL_VERSION } from '@varsel/shared';
 import { online, useAgents } from '../../test/agent-harness.js';
 import { FakeVarselServer } from '../../test/fake-varsel-server.js';
 import { alertFixture, stateFixture } from '../../test/fixtures.js';
@@ -36,6 +36,31 @@ describe('AgentCore', () => {
     server.dropConnections();
     await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
     expect(server.handshakes.map((h) => h.cursor)).toEqual([0, newer.seq]);
+  });
+
+  it('lists the seq of the newest messages it has processed as seen when it reconnects, also after a restart, at most HANDSHAKE_SEEN_MAX', async () => {
+    const server = await startServer();
+    const first = startAgent(server);
+    await online(first);
+    const alerts = Array.from({ length: HANDSHAKE_SEEN_MAX + 2 }, () => alertFixture({ kind: 'notice' }));
+    // Out of order, and one twice: seen holds each seq once, the newest HANDSHAKE_SEEN_MAX in seq order.
+    for (const a of [...alerts].reverse()) server.sendAlert(a);
+    server.sendAlert(alerts.at(-1)!);
+    await vi.waitFor(() => expect(server.reportsFor(alerts[0]!.id)).toEqual(['delivered', 'displayed']));
+    const newest = alerts.slice(-HANDSHAKE_SEEN_MAX).map((a) => a.seq);
+
+    server.dropConnections();
+    await vi.waitFor(() => expect(server.accepted).toBe(2), { timeout: 3000 });
+    expect(server.handshakes[0]).not.toHaveProperty('seen');
+    expect(server.handshakes[1]?.seen).toEqual(newest);
+    expect(AgentHandshakeSchema.safeParse(server.handshakes[1]).success).toBe(true);
+
+    await first.core.stop();
+    const saved = await first.store.load();
+    expect(saved?.seenSeqs).toEqual(newest);
+    const second = startAgent(server, { state: saved!, store: first.store });
+    await online(second);
+    expect(server.handshakes.at(-1)?.seen).toEqual(newest);
   });
 
   it('keeps its cursor across a restart, so that the replay brings only what came after it', async () => {

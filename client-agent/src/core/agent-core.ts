@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { z } from 'zod';
-import { AgentAlertSchema, PROTOCOL_VERSION } from '@varsel/shared';
+import { AgentAlertSchema, HANDSHAKE_SEEN_MAX, PROTOCOL_VERSION } from '@varsel/shared';
 import type { AgentClientToServer, AgentHandshake, AgentServerToClient, AlertReport } from '@varsel/shared';
 import type { AgentState, StateStore } from './agent-state.js';
 import type { AlertPresenter } from './alert-presenter.js';
@@ -96,6 +96,8 @@ export class AgentCore {
   private restored = false;
   /** The highest alert seq processed: the handshake's cursor. */
   private cursor: number;
+  /** The seq of the newest messages processed, oldest first: the handshake's `seen`. */
+  private readonly seenSeqs: number[];
   /** The sync of the current connection, once the server sent it. */
   private synced: SyncInfo | undefined;
   private syncWaiters: { resolve: (info: SyncInfo) => void; reject: (err: Error) => void }[] = [];
@@ -113,6 +115,7 @@ export class AgentCore {
     this.onStatus = options.onStatus ?? (() => undefined);
     this.onSynced = options.onSynced ?? (() => undefined);
     this.cursor = state.cursor;
+    this.seenSeqs = [...state.seenSeqs];
     this.openSirensGraceMs = options.openSirensGraceMs ?? OPEN_SIRENS_GRACE_MS;
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.reconnectBackoff = new Backoff(backoff, options.random);
@@ -126,6 +129,7 @@ export class AgentCore {
       protocol: PROTOCOL_VERSION,
       ...(options.agentVersion === undefined ? {} : { agentVersion: options.agentVersion }),
       cursor: this.cursor,
+      ...(this.seenSeqs.length > 0 ? { seen: [...this.seenSeqs] } : {}),
     });
     // Transport failures (server down, network gone) are retried by the Manager itself with
     // exponential backoff and jitter; refusals and session ends by scheduleReconnect(). `auth` is
@@ -261,7 +265,17 @@ export class AgentCore {
     this.threads.receive(alert);
     // Processed: its `delivered` is in the outbox (or it was a duplicate), both saved below.
     if (alert.seq > this.cursor) this.cursor = alert.seq;
+    this.noteSeen(alert.seq);
     this.saver.request();
+  }
+
+  /** Keeps `seq` among the newest HANDSHAKE_SEEN_MAX processed, so the next replay leaves it out. */
+  private noteSeen(seq: number): void {
+    if (seq <= 0 || this.seenSeqs.includes(seq)) return;
+    this.seenSeqs.push(seq);
+    // Sequence numbers grow, so the smallest ones are the oldest messages.
+    this.seenSeqs.sort((a, b) => a - b);
+    if (this.seenSeqs.length > HANDSHAKE_SEEN_MAX) this.seenSeqs.splice(0, this.seenSeqs.length - HANDSHAKE_SEEN_MAX);
   }
 
   private onRepeat(payload: unknown): void {
@@ -324,6 +338,7 @@ export class AgentCore {
       // Not restored yet (stopped within the grace time): keep them for the next run.
       openSirens: this.restored ? this.threads.openSirens() : this.state.openSirens,
       cursor: this.cursor,
+      seenSeqs: [...this.seenSeqs],
       seenAlertIds: this.threads.seenIds(),
       closedThreadIds: this.threads.closedIds(),
       outbox: this.reports.snapshot(),

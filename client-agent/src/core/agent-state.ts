@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentAlertSchema, AlertReportSchema, LocationIdSchema, OrgUnitIdSchema, UuidSchema } from '@varsel/shared';
+import { AgentAlertSchema, AlertReportSchema, HANDSHAKE_SEEN_MAX, LocationIdSchema, OrgUnitIdSchema, UuidSchema } from '@varsel/shared';
 
 /**
  * What an agent keeps between runs: its enrollment, its place in the alert sequence, the alerts
@@ -28,6 +28,14 @@ export const AgentStateSchema = z.object({
   seenAlertIds: z.array(z.string()).default([]),
   /** The highest alert `seq` processed: sent as `cursor` in the handshake (protocol §3). */
   cursor: z.number().int().nonnegative().default(0),
+  /**
+   * The `seq` of the newest messages processed, oldest first, at most HANDSHAKE_SEEN_MAX: sent as
+   * `seen` in the handshake, so the replay leaves them out (protocol §3).
+   */
+  seenSeqs: z
+    .array(z.number().int().positive())
+    .default([])
+    .transform((seqs) => seqs.slice(-HANDSHAKE_SEEN_MAX)),
   /**
    * Original ids of threads that were cancelled or all-cleared, oldest first, bounded by
    * SEEN_ALERTS_LIMIT: an original that arrives after its cancellation is never shown.

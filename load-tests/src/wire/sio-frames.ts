@@ -197,14 +197,20 @@ function isReportAck(v: unknown): v is ReportAck {
   return isObject(v) && (v.ok === true ? isObject(v.data) : v.ok === false && isObject(v.error));
 }
 
+/** At most this many sequence numbers in the handshake's `seen`: HANDSHAKE_SEEN_MAX of @varsel/shared (no imports here). */
+export const SEEN_MAX = 64;
+
 /**
  * One agent's side of the wire, without I/O: feed it every websocket message with `receive` and
  * send what it returns. It answers pings, sends the handshake on open, deduplicates alerts by id,
- * keeps the cursor, and matches report acknowledgements to their reports by ack id.
+ * keeps the cursor and the newest sequence numbers received (`seen`), and matches report
+ * acknowledgements to their reports by ack id.
  */
 export class AgentWire {
   /** The highest alert sequence number received. */
   cursor: number;
+  /** The sequence numbers of the newest alerts received, ascending, at most SEEN_MAX: the handshake's `seen`. */
+  readonly seenSeqs: number[] = [];
   private synced = false;
   private nextAckId = 0;
   private readonly seen = new Set<string>();
@@ -230,6 +236,7 @@ export class AgentWire {
             secret: this.creds.deviceSecret,
             protocol: this.opts.protocol ?? 2,
             cursor: this.cursor,
+            ...(this.seenSeqs.length > 0 ? { seen: this.seenSeqs } : {}),
             ...(this.opts.agentVersion ? { agentVersion: this.opts.agentVersion } : {}),
           }),
         );
@@ -276,6 +283,16 @@ export class AgentWire {
     return { send, events };
   }
 
+  /** Keeps `seq` among the newest SEEN_MAX received (ascending), as the PC agent does. */
+  private noteSeen(seq: number): void {
+    const s = this.seenSeqs;
+    if (seq <= 0 || s.includes(seq)) return;
+    let i = s.length;
+    while (i > 0 && s[i - 1]! > seq) i--;
+    s.splice(i, 0, seq);
+    if (s.length > SEEN_MAX) s.shift();
+  }
+
   private event(name: string, payload: unknown, raw: string): WireEvent {
     switch (name) {
       case 'alert:created': {
@@ -283,6 +300,7 @@ export class AgentWire {
         const duplicate = this.seen.has(payload.id);
         this.seen.add(payload.id);
         if (payload.seq > this.cursor) this.cursor = payload.seq;
+        if (!duplicate) this.noteSeen(payload.seq);
         return { type: 'alert', alert: payload, live: this.synced, duplicate };
       }
       case 'session:synced': {
