@@ -5,7 +5,7 @@ import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ERRORS, type AlertView, type EnrollResponse, type PushConfig, type PushWakeUp } from '@varsel/shared';
 import { ApiClient, SIREN, TestAgent, createEnrollmentToken, enrollDevices, startVarsel, testPrefix, waitFor, type TestVarsel } from '../../test-support/varsel.js';
-import { startFakePushService, type FakePushService } from '../../test-support/fake-push-service.js';
+import { startFakePushService, type FakePushService, type FakePushSubscriptionJSON } from '../../test-support/fake-push-service.js';
 import { fakeFcmToken } from '../../test-support/fake-fcm.js';
 import { metricSum } from '../../test-support/prometheus-text.js';
 import { PushStore } from '../src/store/push-store.js';
@@ -53,6 +53,14 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     agents.push(a);
     await a.connected();
     return a;
+  };
+  /** Connects `device` and registers `subscription` for Web Push (by default a new one of the fake service, whose id comes back). */
+  const connectRegistered = async (device: EnrollResponse, given?: FakePushSubscriptionJSON): Promise<{ agent: TestAgent; subId: string | undefined }> => {
+    const agent = await connect(device);
+    const fresh = given ? undefined : service.subscribe();
+    const subscription = given ?? fresh!.subscription;
+    expect(await agent.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription })).toMatchObject({ ok: true });
+    return { agent, subId: fresh?.id };
   };
   const pushHash = (deviceId: string): Promise<Record<string, string>> => redis.hgetall(`${prefix}:device:${deviceId}:push`);
   const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => metricSum(await (await fetch(v.metricsUrl)).text(), name, labels) ?? 0;
@@ -107,10 +115,8 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     const [asleep, uninstalled, online, never] = (await enrollDevices(v.url, await createEnrollmentToken(admin, 'TMF-DRIFT'), 4)) as [EnrollResponse, EnrollResponse, EnrollResponse, EnrollResponse];
     const subs = new Map<string, string>();
     for (const d of [asleep, uninstalled, online]) {
-      const a = await connect(d);
-      const { id, subscription } = service.subscribe();
-      subs.set(d.deviceId, id);
-      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription })).toMatchObject({ ok: true });
+      const { agent: a, subId } = await connectRegistered(d);
+      subs.set(d.deviceId, subId!);
       if (d !== online) a.close();
       else a.socket.on('alert:created', (alert) => void a.report(alert.id, 'delivered'));
     }
@@ -146,8 +152,7 @@ describe('push wake-ups over Web Push, against a local push service', () => {
 
   it("deletes a revoked device's registrations", async () => {
     const [device] = await enrollDevices(v.url, await createEnrollmentToken(admin), 1);
-    const a = await connect(device!);
-    await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: service.subscribe().subscription });
+    await connectRegistered(device!);
     expect(Object.keys(await pushHash(device!.deviceId))).toEqual(['webpush']);
     expect((await admin.request('DELETE', `/api/devices/${device!.deviceId}`)).status).toBe(204);
     expect(await pushHash(device!.deviceId)).toEqual({});
@@ -157,8 +162,9 @@ describe('push wake-ups over Web Push, against a local push service', () => {
   const completedPushJob = async (alertId: string, jobId: string): Promise<{ returnvalue: unknown; attemptsMade: number }> => {
     const queue = new Queue('lifecycle', { connection: redis, prefix: `${prefix}:bull` });
     try {
-      let job = await queue.getJob(jobId);
-      await waitFor(`push job ${jobId} of ${alertId} to complete`, async () => (job = await queue.getJob(jobId)) !== undefined && (await job.getState()) === 'completed', 15_000);
+      await waitFor(`push job ${jobId} of ${alertId} to complete`, async () => (await queue.getJobState(jobId)) === 'completed', 15_000);
+      // Read once completed: a job read just before it completed still has no return value.
+      const job = await queue.getJob(jobId);
       return { returnvalue: job!.returnvalue as unknown, attemptsMade: job!.attemptsMade };
     } finally {
       await queue.close();
@@ -186,11 +192,7 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     });
     const unreachable = { ...service.subscribe().subscription, endpoint: `https://127.0.0.1:${closed}/push/gone-away` };
     const subs = [throttled.subscription, failing.subscription, unreachable, back.subscription];
-    for (const [i, d] of devices.entries()) {
-      const a = await connect(d);
-      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription: subs[i]! })).toMatchObject({ ok: true });
-      a.close();
-    }
+    for (const [i, d] of devices.entries()) (await connectRegistered(d, subs[i])).agent.close();
     const received = service.received.length;
 
     const siren = await admin.request<AlertView>('POST', '/api/alerts', { ...SIREN, audience: { type: 'units', units: ['KFF-BIBLIOTEKER'] } });
@@ -232,10 +234,8 @@ describe('push wake-ups over Web Push, against a local push service', () => {
     const subs = new Map<string, string>();
     const live = new Map<string, TestAgent>();
     for (const d of [acked, deliveredOnly, asleep]) {
-      const a = await connect(d);
-      const { id, subscription } = service.subscribe();
-      subs.set(d.deviceId, id);
-      expect(await a.socket.timeout(5000).emitWithAck('push:register', { channel: 'webpush', subscription })).toMatchObject({ ok: true });
+      const { agent: a, subId } = await connectRegistered(d);
+      subs.set(d.deviceId, subId!);
       if (d === asleep) a.close();
       else live.set(d.deviceId, a);
     }
