@@ -23,7 +23,7 @@ import { startFanoutWorker } from './fanout/fanout-worker.js';
 import { LifecycleQueue } from './fanout/lifecycle-queue.js';
 import { startLifecycleWorker } from './fanout/lifecycle-worker.js';
 import { Replay } from './realtime/replay.js';
-import { dropAbandonedUpgrades } from './realtime/abandoned-upgrades.js';
+import { SETTLE_MAX_MS, UpgradeGate, admitUpgrades } from './realtime/upgrade-admission.js';
 import { SlowConsumerGuard, type GuardedSocket } from './realtime/slow-consumer-guard.js';
 import { Broadcaster, consoleNamespace, type AgentServer } from './realtime/broadcaster.js';
 import { coalesceUpgradeWrites } from './realtime/write-coalescing.js';
@@ -115,6 +115,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
   const alertService = new AlertService({ alerts: alertStore, devices: deviceStore, directory, audit, fanout: fanoutQueue, lifecycle, broadcaster, metrics });
 
   let httpServer: http.Server | undefined;
+  let upgrades: UpgradeGate | undefined;
   let batcher: ReportBatcher | undefined;
   let counts: CountsPublisher | undefined;
   let guard: SlowConsumerGuard | undefined;
@@ -144,7 +145,12 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
     httpServer = http.createServer(app);
     io.attach(httpServer);
     coalesceUpgradeWrites(httpServer, io);
-    dropAbandonedUpgrades(httpServer, () => metrics.upgradeAbandoned());
+    const gate = new UpgradeGate(config.UPGRADES_IN_PROGRESS_MAX, SETTLE_MAX_MS, () => metrics.upgradeAbandoned());
+    upgrades = gate;
+    admitUpgrades(httpServer, gate, () => metrics.upgradeAbandoned());
+    // A connected agent's or console's handshake is over: its place goes to the next upgrade waiting.
+    io.on('connection', (socket) => gate.settled(socket.conn.request.socket));
+    consoleNamespace(io).on('connection', (socket) => gate.settled(socket.conn.request.socket));
     const publisher = new CountsPublisher(alertStore, broadcaster, config.COUNTS_PUSH_MS, log.child({ area: 'realtime' }));
     counts = publisher;
     // Handshakes and replay on a connection of their own, auto-pipelined. Report batches are
@@ -168,7 +174,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       metrics,
       push: { store: new PushStore(realtime, keys), config: push.config },
     });
-    metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size });
+    metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size, upgradesWaiting: () => upgrades?.waiting ?? 0 });
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
     guard = new SlowConsumerGuard(() => io.of('/').sockets.values() as Iterable<GuardedSocket>, {
       maxBytes: config.SOCKET_MAX_BUFFER_BYTES,
@@ -238,6 +244,8 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       if (isEdge) {
         // Agents reconnect to another edge at once instead of waiting for a heartbeat to fail.
         io.local.emit('session:ended', { reason: 'SERVER_SHUTDOWN' });
+        // Upgrades not yet connected are closed too: their agents try another edge.
+        upgrades?.close();
       }
       await Promise.all(workers.map((w) => w.close()));
       await batcher?.drain();

@@ -50,6 +50,13 @@ export const ConfigSchema = z
     COUNTS_PUSH_MS: z.coerce.number().int().min(10).max(10_000).default(250).describe('how often an edge pushes live counts to consoles, per alert'),
     SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000).describe('socket.io heartbeat interval'),
     SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000).describe('socket.io heartbeat timeout'),
+    UPGRADES_IN_PROGRESS_MAX: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(256)
+      .describe('websocket upgrades an edge takes through their handshake at once; the others wait their turn, in order (a reconnect storm)'),
     SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16_384).default(1_048_576).describe('a slower agent than this much unsent data is disconnected'),
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins per username and 15 minutes before 429'),
     METRICS_PORT: z.coerce

@@ -36,14 +36,17 @@ describe('Metrics', () => {
   it('reads connection counts and the Redis state when scraped, not when recorded', async () => {
     const m = new Metrics('edge', log);
     let agents = 3;
+    let waiting = 0;
     let up = true;
-    m.trackConnections({ agents: () => agents, consoles: () => 1 });
+    m.trackConnections({ agents: () => agents, consoles: () => 1, upgradesWaiting: () => waiting });
     m.trackRedis(() => up);
     expect(metricSum(await scrape(m), 'varsel_connected_agents')).toBe(3);
     agents = 7;
+    waiting = 1200;
     up = false;
     const text = await scrape(m);
     expect(metricSum(text, 'varsel_connected_agents')).toBe(7);
+    expect(metricSum(text, 'varsel_upgrades_waiting')).toBe(1200);
     expect(metricSum(text, 'varsel_connected_consoles')).toBe(1);
     expect(metricSum(text, 'varsel_redis_up')).toBe(0);
   });

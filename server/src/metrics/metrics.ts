@@ -130,7 +130,7 @@ export class Metrics {
     });
     this.upgradesAbandoned = new Counter({
       name: 'varsel_upgrades_abandoned_total',
-      help: 'Websocket upgrade requests dropped unanswered because the client had already closed the connection (it gave up waiting, as in a reconnect storm)',
+      help: 'Websocket upgrade requests dropped unanswered because the client had already closed the connection (it gave up waiting, as in a reconnect storm), including those that closed while they waited for their turn',
       registers,
     });
     this.handshakeRefusals = new Counter({
@@ -212,9 +212,17 @@ export class Metrics {
     if (devices > 0) this.pushUnregisteredDevices.inc(devices);
   }
 
-  /** An edge's live connections, read at each scrape. */
-  trackConnections(count: { agents: () => number; consoles: () => number }): void {
+  /** An edge's live connections, and its upgrades waiting for their handshake, read at each scrape. */
+  trackConnections(count: { agents: () => number; consoles: () => number; upgradesWaiting: () => number }): void {
     const registers = [this.registry];
+    new Gauge({
+      name: 'varsel_upgrades_waiting',
+      help: 'Websocket upgrades accepted by this edge and waiting for a place in the handshake (UPGRADES_IN_PROGRESS_MAX; a reconnect storm)',
+      registers,
+      collect() {
+        this.set(count.upgradesWaiting());
+      },
+    });
     new Gauge({
       name: 'varsel_connected_agents',
       help: 'Agents connected to this edge',
