@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkVapidKeys } from './push/vapid.js';
+import { UPGRADES_IN_PROGRESS_MAX } from './realtime/upgrade-admission.js';
 
 /**
  * The whole configuration of a Varsel server process, read from the environment once in the
@@ -55,7 +56,7 @@ export const ConfigSchema = z
       .int()
       .min(1)
       .max(100_000)
-      .default(256)
+      .default(UPGRADES_IN_PROGRESS_MAX)
       .describe('websocket upgrades an edge takes through their handshake at once; the others wait their turn, in order (a reconnect storm)'),
     SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16_384).default(1_048_576).describe('a slower agent than this much unsent data is disconnected'),
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins per username and 15 minutes before 429'),

@@ -32,8 +32,13 @@ type UpgradeListener = (req: http.IncomingMessage, socket: NetSocket, head: Buff
  * for the cost of the HTTP parse alone. On an idle edge that turn takes microseconds.
  */
 
-/** How many upgrades may be in their handshake at once, by default. */
-export const UPGRADES_IN_PROGRESS_MAX = 512;
+/**
+ * How many upgrades may be in their handshake at once, by default (config UPGRADES_IN_PROGRESS_MAX).
+ * Chosen in storms of 45,000 agents on two cores (see docs/ARCHITECTURE.md, Benchmark): with 256,
+ * four of six storms had 5 failed attempts or fewer; 512 and 1,024 were not better. A place is
+ * held while the agent answers, so a much smaller line would keep an edge waiting on its agents.
+ */
+export const UPGRADES_IN_PROGRESS_MAX = 256;
 
 /** After this long an admitted upgrade frees its place whatever it is doing. */
 export const SETTLE_MAX_MS = 5_000;
