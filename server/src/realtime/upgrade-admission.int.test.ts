@@ -66,6 +66,11 @@ async function connected(port: number): Promise<ClientSocket> {
   return c;
 }
 
+interface Holding {
+  socket: net.Socket;
+  answer: () => string;
+}
+
 const quiet = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('admitUpgrades', () => {
@@ -73,12 +78,20 @@ describe('admitUpgrades', () => {
   const clients: ClientSocket[] = [];
   const raw: net.Socket[] = [];
   /** A holding upgrade (see holdingUpgrade), closed after the test; `answered`: once it has its place and its answer. */
-  const holding = async (port: number, answered: boolean): Promise<{ socket: net.Socket; answer: () => string }> => {
+  const holding = async (port: number, answered: boolean): Promise<Holding> => {
     const h = holdingUpgrade(port);
     const socket = await h.socket;
     raw.push(socket);
     if (answered) await waitFor('the upgrade answered', () => h.answer().includes('"sid"'), 3000);
     return { socket, answer: h.answer };
+  };
+  /** An edge with one place: A has it (upgraded, never connecting), B waits for it. */
+  const oneHeldOneWaiting = async (): Promise<{ e: Edge; a: Holding; b: Holding }> => {
+    const e = (current = await edge({ maxInProgress: 1 }));
+    const a = await holding(e.port, true);
+    const b = await holding(e.port, false);
+    await waitFor('B waiting', () => e.gate.waiting === 1, 3000);
+    return { e, a, b };
   };
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
@@ -126,13 +139,8 @@ describe('admitUpgrades', () => {
   });
 
   it('takes at most maxInProgress upgrades through their handshake at once, in the order they came', async () => {
-    const e = (current = await edge({ maxInProgress: 1 }));
-    // A holds the only place: it is upgraded, and never connects.
-    const a = await holding(e.port, true);
-
-    // B and then C wait, unanswered, as long as A holds the place.
-    const b = await holding(e.port, false);
-    await waitFor('B waiting', () => e.gate.waiting === 1, 3000);
+    // A holds the only place (upgraded, it never connects); B, then C, wait unanswered meanwhile.
+    const { e, a, b } = await oneHeldOneWaiting();
     const cDone = connected(e.port).then((c) => (clients.push(c), c));
     await waitFor('C waiting', () => e.gate.waiting === 2, 3000);
     await quiet(100);
@@ -177,10 +185,7 @@ describe('admitUpgrades', () => {
   });
 
   it('drops a waiting upgrade whose client left before its turn, without a handshake', async () => {
-    const e = (current = await edge({ maxInProgress: 1 }));
-    const a = await holding(e.port, true);
-    const b = await holding(e.port, false);
-    await waitFor('B waiting', () => e.gate.waiting === 1, 3000);
+    const { e, a, b } = await oneHeldOneWaiting();
     b.socket.destroy();
     // Its close is seen while it waits (its socket reads), and once A leaves, B costs nothing.
     await quiet(50);
@@ -190,10 +195,7 @@ describe('admitUpgrades', () => {
   });
 
   it('closes at shutdown the upgrades waiting and those not yet connected, and takes no new ones', async () => {
-    const e = (current = await edge({ maxInProgress: 1 }));
-    const a = await holding(e.port, true);
-    const b = await holding(e.port, false);
-    await waitFor('B waiting', () => e.gate.waiting === 1, 3000);
+    const { e, a, b } = await oneHeldOneWaiting();
     e.gate.close();
     const gone = (s: net.Socket): boolean => s.destroyed || s.readableEnded;
     await waitFor('A and B closed', () => gone(a.socket) && gone(b.socket), 3000);
