@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the line of upgrades from the environment, and refuses one that would admit none', () => {
+    expect(loadConfig({}).UPGRADES_IN_PROGRESS_MAX).toBe(256);
+    expect(loadConfig({ UPGRADES_IN_PROGRESS_MAX: '1000' }).UPGRADES_IN_PROGRESS_MAX).toBe(1000);
+    for (const bad of ['0', '-5', '2.5', 'many']) {
+      expect(() => loadConfig({ UPGRADES_IN_PROGRESS_MAX: bad }), bad).toThrow(/^[\s\S]*UPGRADES_IN_PROGRESS_MAX/);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
   });
