@@ -75,6 +75,42 @@ describe('per-device delivery states and their times', () => {
     expect(await alerts.counts(alertId)).toMatchObject({ targeted: 3, delivered: 3, displayed: 3, acknowledged: 3 });
   });
 
+  it('takes a batch as the same reports one at a time: over 1,000 devices, repeats in the batch, states from before', async () => {
+    type State = 'delivered' | 'displayed' | 'acknowledged';
+    const reports: { deviceId: string; orgUnit: string; state: State }[] = [];
+    // Before the fix, a KIT device's report adds it to the audience; a SOF device's is refused.
+    const unit = (i: number): string => (i % 10 === 9 ? 'SOF' : 'KIT');
+    for (let i = 0; i < 2_500; i++) reports.push({ deviceId: `pc-${i}`, orgUnit: unit(i), state: 'delivered' });
+    // The same devices again in the same batch: forward, the same state, and backwards.
+    const again: State[] = ['acknowledged', 'delivered', 'displayed'];
+    for (let i = 0; i < 300; i++) reports.push({ deviceId: `pc-${i}`, orgUnit: unit(i), state: again[i % 3] as State });
+    for (let i = 0; i < 30; i++) reports.push({ deviceId: `pc-${i}`, orgUnit: unit(i), state: 'delivered' });
+
+    const batched = await setup(false);
+    const oneByOne = await setup(false);
+    const outcomes: string[][] = [];
+    for (const s of [batched, oneByOne]) {
+      // States from before the batch: acknowledged (final) and displayed.
+      for (let i = 2_000; i < 2_100; i++) {
+        await s.delivery.recordReports([{ alertId: s.alertId, deviceId: `pc-${i}`, orgUnit: unit(i), state: i % 2 === 0 ? 'acknowledged' : 'displayed' }], 500);
+      }
+    }
+    outcomes.push(await batched.delivery.recordReports(reports.map((r) => ({ ...r, alertId: batched.alertId })), 1_000));
+    const each: string[] = [];
+    for (const r of reports) each.push(...(await oneByOne.delivery.recordReports([{ ...r, alertId: oneByOne.alertId }], 1_000)));
+    outcomes.push(each);
+
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(new Set(outcomes[0])).toEqual(new Set(['recorded', 'unchanged', 'not-targeted']));
+    const sorted = async (s: typeof batched) => (await s.delivery.devices(s.alertId, { limit: 5_000 })).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    const [a, b] = [await sorted(batched), await sorted(oneByOne)];
+    expect(a).toHaveLength(2_250);
+    expect(a).toEqual(b);
+    expect(a.find((d) => d.deviceId === 'pc-0')).toEqual({ deviceId: 'pc-0', state: 'acknowledged', at: { delivered: iso(1_000), displayed: iso(1_000), acknowledged: iso(1_000) } });
+    expect(a.find((d) => d.deviceId === 'pc-2001')).toEqual({ deviceId: 'pc-2001', state: 'displayed', at: { delivered: iso(500), displayed: iso(500) } });
+    expect(await batched.alerts.counts(batched.alertId)).toEqual(await oneByOne.alerts.counts(oneByOne.alertId));
+  });
+
   it('before the fan-out fixed the audience, takes reports from devices of its units and refuses the rest', async () => {
     const { keys, alertId, ids, delivery, alerts } = await setup(false);
     const [kit, , , sof] = ids as [string, string, string, string];

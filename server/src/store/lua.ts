@@ -33,8 +33,9 @@ end
 /**
  * recordReports: a batch of reports for one alert. Each moves one device's state forward, never
  * backwards, and counts each progress state the device newly reached; final states (rank >= 4)
- * never change. One call per alert and batch: the counters are incremented once per state, not
- * once per report, and the edge sends one command instead of one per report.
+ * never change. One call per alert and batch, and within it one read and one write per hash for
+ * the whole batch (HMGET, then HSET of every device changed), not four commands per report: Redis
+ * runs every edge's batches one after another, so its time per report is what a busy round waits on.
  * A device is in the audience when it is in the expected set. Until the fan-out has fixed that
  * set (AUDIENCE_FIXED; the broadcast leaves before it), a device whose own org unit is one of the
  * alert's units is in the audience too, and is added to the set, which the fix keeps.
@@ -46,7 +47,8 @@ end
  *   ARGV[2], ARGV[3], ARGV[4], … triples of device id, new rank (2 delivered, 3 displayed,
  *           4 acknowledged: DELIVERY_STATES index) and the device's own org unit
  * Returns one number per triple, in order: -1 when the device is not in the alert's audience (or
- * there is no such alert), 0 when it was already at or past that state, else the new rank.
+ * there is no such alert), 0 when it was already at or past that state, else the new rank. A
+ * device reported twice in one batch is handled as two reports in that order.
  */
 export const RECORD_REPORTS = STAMP + AUDIENCE_FIXED + `
 local now = ARGV[1]
@@ -60,12 +62,45 @@ if not audienceFixed(KEYS[3]) then
   end
   if units ~= 'all' then units = ',' .. units .. ',' end
 end
+-- unpack() is bounded by Lua's C stack: field lists go to Redis at most CHUNK at a time.
+local CHUNK = 1000
+local function hmget(key, fields, into)
+  for s = 1, #fields, CHUNK do
+    local part = {}
+    for j = s, math.min(s + CHUNK - 1, #fields) do part[#part + 1] = fields[j] end
+    local vals = redis.call('HMGET', key, unpack(part))
+    for k = 1, #part do into[part[k]] = vals[k] end
+  end
+end
+local function hset(key, fields, values)
+  for s = 1, #fields, CHUNK do
+    local args = {}
+    for j = s, math.min(s + CHUNK - 1, #fields) do
+      args[#args + 1] = fields[j]
+      args[#args + 1] = values[fields[j]]
+    end
+    redis.call('HSET', key, unpack(args))
+  end
+end
+local devs = {}
+for i = 2, #ARGV, 3 do devs[#devs + 1] = ARGV[i] end
+local stored = {}
+hmget(KEYS[2], devs, stored)
+-- state: each device's rank as the batch moves it; before: its rank when the batch began.
+local state, before = {}, {}
+for _, dev in ipairs(devs) do
+  if state[dev] == nil then
+    state[dev] = tonumber(stored[dev] or '0')
+    before[dev] = state[dev]
+  end
+end
+local changed, entries = {}, {}
 local reached = { 0, 0, 0, 0 }
 for i = 2, #ARGV, 3 do
   local dev = ARGV[i]
   local new = tonumber(ARGV[i + 1])
+  local cur = state[dev]
   local res = 0
-  local cur = tonumber(redis.call('HGET', KEYS[2], dev) or '0')
   -- A device with a state is in the audience: only members get one, and the set never shrinks.
   local member = cur > 0 or redis.call('SISMEMBER', KEYS[1], dev) == 1
   if not member and units and (units == 'all' or string.find(units, ',' .. ARGV[i + 2] .. ',', 1, true)) then
@@ -75,7 +110,6 @@ for i = 2, #ARGV, 3 do
   if not member then
     res = -1
   elseif cur < 4 and new > cur then
-    redis.call('HSET', KEYS[2], dev, new)
     local from = cur + 1
     if from < 2 then from = 2 end
     local entry = from .. ':' .. now
@@ -84,10 +118,29 @@ for i = 2, #ARGV, 3 do
       entry = entry .. ',' .. r .. ':' .. now
       reached[r] = reached[r] + 1
     end
-    stamp(KEYS[4], dev, entry, cur)
+    if entries[dev] then
+      entries[dev] = entries[dev] .. ',' .. entry
+    else
+      entries[dev] = entry
+      changed[#changed + 1] = dev
+    end
+    state[dev] = new
     res = new
   end
   out[#out + 1] = res
+end
+if #changed > 0 then
+  -- Timestamps are written with the state: a device that had none has no timestamps to extend.
+  local extend, prev = {}, {}
+  for _, dev in ipairs(changed) do
+    if before[dev] > 0 then extend[#extend + 1] = dev end
+  end
+  hmget(KEYS[4], extend, prev)
+  for _, dev in ipairs(extend) do
+    if prev[dev] then entries[dev] = prev[dev] .. ',' .. entries[dev] end
+  end
+  hset(KEYS[2], changed, state)
+  hset(KEYS[4], changed, entries)
 end
 for r = 2, 4 do
   if reached[r] > 0 then redis.call('HINCRBY', KEYS[3], names[r], reached[r]) end
