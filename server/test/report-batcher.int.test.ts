@@ -93,4 +93,44 @@ describe('the report batcher against real Redis', () => {
     await batcher.drain();
     expect(outcomes).toEqual(['recorded', 'recorded', 'recorded', 'recorded', 'recorded']);
   });
+
+  it('writes acknowledgements before the delivered reports queued ahead of them, but never before a report of the same device', async () => {
+    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 7 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-ack-${i}`, orgUnit: 'KIT' })));
+    const alerts = new AlertStore(redis, keys);
+    const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
+    await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
+    await alerts.markFanoutDone(alert.id);
+    const delivery = new DeliveryStore(redis, keys);
+    const written = vi.spyOn(delivery, 'recordReports');
+    const batcher = new ReportBatcher(delivery, {
+      flushMs: 5_000,
+      batchMax: 4,
+      maxPending: 100,
+      log: createLogger({ LOG_LEVEL: 'silent' }),
+      metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })),
+      onRecorded: () => undefined,
+    });
+    const outcomes: string[] = [];
+    const add = (i: number, state: 'delivered' | 'acknowledged'): void =>
+      batcher.add({ alertId: alert.id, deviceId: devices[i]!.device.id, orgUnit: 'KIT', state }, (err, o) => void outcomes.push(`${i} ${state} ${err?.code ?? o}`));
+
+    // A full batch leaves at once; two delivered reports wait behind it.
+    for (const i of [0, 1, 2, 3, 4, 5]) add(i, 'delivered');
+    // Device 4's acknowledgement waits behind its delivered report; device 6 has nothing queued, so
+    // its acknowledgement goes ahead of both. The batch is full then and leaves.
+    add(4, 'acknowledged');
+    add(6, 'acknowledged');
+    await batcher.drain();
+
+    const batches = written.mock.calls.map(([reports]) => reports.map((r) => `${devices.findIndex((d) => d.device.id === r.deviceId)} ${r.state}`));
+    expect(batches).toEqual([
+      ['0 delivered', '1 delivered', '2 delivered', '3 delivered'],
+      ['6 acknowledged', '4 delivered', '5 delivered', '4 acknowledged'],
+    ]);
+    expect(outcomes).toHaveLength(8);
+    expect(outcomes.every((o) => o.endsWith(' recorded'))).toBe(true);
+    const byDevice = new Map((await delivery.devices(alert.id, { limit: 2_000 })).map((d) => [d.deviceId, d]));
+    expect(byDevice.get(devices[4]!.device.id)?.state).toBe('acknowledged');
+    expect(byDevice.get(devices[6]!.device.id)?.state).toBe('acknowledged');
+  });
 });

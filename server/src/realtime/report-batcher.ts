@@ -11,6 +11,11 @@ interface Pending {
   done: ReportDone;
 }
 
+/** Identifies the reports of one device about one alert (a UUID has no newline). */
+function queuedKey(r: Report): string {
+  return `${r.alertId}\n${r.deviceId}`;
+}
+
 // 2 batches written at once: while Redis runs one, the next is on its way (Redis runs them in the
 // order sent, so a device's reports keep their order); more would only queue in Redis.
 const IN_FLIGHT_MAX = 2;
@@ -19,9 +24,20 @@ const IN_FLIGHT_MAX = 2;
  * Gathers agent reports for a few milliseconds and writes them in one round trip (one script
  * call per alert), instead of one round trip each. Bounded: past `maxPending` new reports are
  * refused with UNAVAILABLE (the agent keeps them in its outbox and sends them again).
+ *
+ * Acknowledgements go first. Right after a broadcast every agent reports `delivered` at once, and
+ * an edge holds thousands of those while Redis writes them; an acknowledgement (a person's answer,
+ * the figure a duty officer watches) queued behind them would wait for all of them. It is written
+ * in the next batch instead, unless a report of the same device and alert is still queued: then it
+ * stays behind that one, so a device's reports are written in the order it sent them.
  */
 export class ReportBatcher {
+  /** Reports other than acknowledgements, oldest first. */
   private queue: Pending[] = [];
+  /** Acknowledgements, oldest first: each batch takes these before `queue`. */
+  private acks: Pending[] = [];
+  /** How many reports of each device and alert are in `queue` (see queuedKey). */
+  private readonly queued = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private idle: (() => void)[] = [];
@@ -43,13 +59,19 @@ export class ReportBatcher {
    * takes tens of thousands of reports a second, and each promise is garbage to collect).
    */
   add(report: Report, done: ReportDone): void {
-    if (this.queue.length >= this.opts.maxPending) {
+    if (this.pending() >= this.opts.maxPending) {
       this.opts.metrics.report(report.state, 'failed');
       done(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
       return;
     }
-    this.queue.push({ report, done });
-    if (this.queue.length < this.opts.batchMax) {
+    const key = queuedKey(report);
+    if (report.state === 'acknowledged' && !this.queued.has(key)) {
+      this.acks.push({ report, done });
+    } else {
+      this.queue.push({ report, done });
+      this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
+    }
+    if (this.pending() < this.opts.batchMax) {
       this.flushSoon();
     } else if (this.inFlight < IN_FLIGHT_MAX) {
       // A full batch leaves at once, not at the next timers phase: while an edge reads thousands of
@@ -74,14 +96,34 @@ export class ReportBatcher {
     }, this.opts.flushMs);
   }
 
+  private pending(): number {
+    return this.queue.length + this.acks.length;
+  }
+
+  /** The next batch: acknowledgements first, then the other reports, at most `batchMax`. */
+  private nextBatch(): Pending[] {
+    const batch = this.acks.splice(0, this.opts.batchMax);
+    if (batch.length < this.opts.batchMax) {
+      const rest = this.queue.splice(0, this.opts.batchMax - batch.length);
+      for (const p of rest) {
+        const key = queuedKey(p.report);
+        const n = this.queued.get(key) ?? 1;
+        if (n > 1) this.queued.set(key, n - 1);
+        else this.queued.delete(key);
+      }
+      batch.push(...rest);
+    }
+    return batch;
+  }
+
   /** Starts writing batches while there are reports and room in flight. */
   private pump(): void {
-    while (this.queue.length > 0 && this.inFlight < IN_FLIGHT_MAX) {
-      const batch = this.queue.splice(0, this.opts.batchMax);
+    while (this.pending() > 0 && this.inFlight < IN_FLIGHT_MAX) {
+      const batch = this.nextBatch();
       this.inFlight++;
       void this.write(batch).finally(() => {
         this.inFlight--;
-        if (this.queue.length > 0) this.pump();
+        if (this.pending() > 0) this.pump();
         else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
       });
     }
@@ -114,6 +156,6 @@ export class ReportBatcher {
   async drain(): Promise<void> {
     this.clearTimer();
     this.pump();
-    if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.inFlight > 0 || this.pending() > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }
