@@ -19,23 +19,27 @@ describe('the report batcher against real Redis', () => {
   });
   afterAll(() => redis.disconnect());
 
-  it('writes 2,500 reports in batches of at most 1,000, answers each once with its outcome, and drains before it resolves', async () => {
-    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 1250 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-${i}`, orgUnit: 'KIT' })));
+  /** An alert to KIT whose fan-out is done, and `n` enrolled KIT devices named `${host}-0`, `${host}-1`, …. */
+  async function alertTo(n: number, host: string) {
+    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: n }, (_, i) => ({ platform: 'linux' as const, hostname: `${host}-${i}`, orgUnit: 'KIT' })));
     const alerts = new AlertStore(redis, keys);
     const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
     await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
     await alerts.markFanoutDone(alert.id);
+    return { devices, alerts, alert };
+  }
+
+  /** A batcher writing through `delivery`, with silent logs and, unless given, metrics of its own. */
+  function batcherOn(delivery: DeliveryStore, o: { flushMs: number; batchMax: number; maxPending: number; metrics?: Metrics; onRecorded?: (ids: Set<string>) => void }): ReportBatcher {
+    return new ReportBatcher(delivery, { log: createLogger({ LOG_LEVEL: 'silent' }), metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })), onRecorded: () => undefined, ...o });
+  }
+
+  it('writes 2,500 reports in batches of at most 1,000, answers each once with its outcome, and drains before it resolves', async () => {
+    const { devices, alerts, alert } = await alertTo(1250, 'pc');
 
     const metrics = new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' }));
     const touched = new Set<string>();
-    const batcher = new ReportBatcher(new DeliveryStore(redis, keys), {
-      flushMs: 20,
-      batchMax: 1000,
-      maxPending: 100_000,
-      log: createLogger({ LOG_LEVEL: 'silent' }),
-      metrics,
-      onRecorded: (ids) => ids.forEach((id) => touched.add(id)),
-    });
+    const batcher = batcherOn(new DeliveryStore(redis, keys), { flushMs: 20, batchMax: 1000, maxPending: 100_000, metrics, onRecorded: (ids) => ids.forEach((id) => touched.add(id)) });
     const answers: (ReportOutcome | VarselError)[][] = devices.map(() => []);
     // Each device reports delivered, then (a duplicate) delivered again, in the same burst.
     for (let round = 0; round < 2; round++) {
@@ -57,21 +61,10 @@ describe('the report batcher against real Redis', () => {
   });
 
   it('writes a full batch at once, without waiting for the flush timer, and a partial one when the timer fires', async () => {
-    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 5 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-full-${i}`, orgUnit: 'KIT' })));
-    const alerts = new AlertStore(redis, keys);
-    const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
-    await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
-    await alerts.markFanoutDone(alert.id);
+    const { devices, alert } = await alertTo(5, 'pc-full');
     const delivery = new DeliveryStore(redis, keys);
     const written = vi.spyOn(delivery, 'recordReports');
-    const batcher = new ReportBatcher(delivery, {
-      flushMs: 200,
-      batchMax: 3,
-      maxPending: 100,
-      log: createLogger({ LOG_LEVEL: 'silent' }),
-      metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })),
-      onRecorded: () => undefined,
-    });
+    const batcher = batcherOn(delivery, { flushMs: 200, batchMax: 3, maxPending: 100 });
     const outcomes: (ReportOutcome | undefined)[] = [];
     const add = (i: number): void =>
       batcher.add({ alertId: alert.id, deviceId: devices[i]!.device.id, orgUnit: 'KIT', state: 'delivered' }, (_err, o) => void outcomes.push(o));
@@ -95,21 +88,10 @@ describe('the report batcher against real Redis', () => {
   });
 
   it('writes acknowledgements before the delivered reports queued ahead of them, but never before a report of the same device', async () => {
-    const devices = await new DeviceStore(redis, keys).enrollMany(Array.from({ length: 7 }, (_, i) => ({ platform: 'linux' as const, hostname: `pc-ack-${i}`, orgUnit: 'KIT' })));
-    const alerts = new AlertStore(redis, keys);
-    const alert = await alerts.create(AlertInputSchema.parse(SIREN), 'admin', ['KIT']);
-    await alerts.fixAudience(alert.id, [keys.devicesInUnit('KIT')]);
-    await alerts.markFanoutDone(alert.id);
+    const { devices, alert } = await alertTo(7, 'pc-ack');
     const delivery = new DeliveryStore(redis, keys);
     const written = vi.spyOn(delivery, 'recordReports');
-    const batcher = new ReportBatcher(delivery, {
-      flushMs: 5_000,
-      batchMax: 4,
-      maxPending: 100,
-      log: createLogger({ LOG_LEVEL: 'silent' }),
-      metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })),
-      onRecorded: () => undefined,
-    });
+    const batcher = batcherOn(delivery, { flushMs: 5_000, batchMax: 4, maxPending: 100 });
     const outcomes: string[] = [];
     const add = (i: number, state: 'delivered' | 'acknowledged'): void =>
       batcher.add({ alertId: alert.id, deviceId: devices[i]!.device.id, orgUnit: 'KIT', state }, (err, o) => void outcomes.push(`${i} ${state} ${err?.code ?? o}`));
