@@ -86,6 +86,8 @@ describe('Prometheus metrics of an edge and a worker', () => {
     expect(metricSum(text, 'varsel_reports_total', { outcome: 'failed' })).toBe(0);
     expect(metricSum(text, 'varsel_report_batch_size_sum')).toBe(2 * N + 1);
     expect(metricSum(text, 'varsel_report_batch_duration_seconds_count')).toBe(metricSum(text, 'varsel_report_batch_size_count'));
+    // Every report answered: none waits for a batch.
+    expect(metricSum(text, 'varsel_reports_waiting', { role: 'edge' })).toBe(0);
     expect(metricSum(text, 'varsel_replayed_messages_total')).toBe(1);
     expect(metricSum(text, 'varsel_connected_agents')).toBe(N + 1);
     expect(metricSum(text, 'varsel_queue_jobs', { queue: 'fanout', state: 'failed' })).toBe(0);

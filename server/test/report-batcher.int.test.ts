@@ -81,8 +81,10 @@ describe('the report batcher against real Redis', () => {
     add(3);
     add(4);
     expect(written).toHaveBeenCalledTimes(1);
+    expect(batcher.waiting()).toBe(2);
     await vi.waitFor(() => expect(written).toHaveBeenCalledTimes(2), { timeout: 2000, interval: 20 });
     expect(written.mock.calls[1]![0]).toHaveLength(2);
+    expect(batcher.waiting()).toBe(0);
     await batcher.drain();
     expect(outcomes).toEqual(['recorded', 'recorded', 'recorded', 'recorded', 'recorded']);
   });

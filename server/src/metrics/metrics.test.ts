@@ -33,20 +33,25 @@ describe('Metrics', () => {
     expect(metricSum(await scrape(b), 'varsel_process_resident_memory_bytes', { role: 'worker' })).toBeGreaterThan(0);
   });
 
-  it('reads connection counts and the Redis state when scraped, not when recorded', async () => {
+  it('reads connection counts, reports waiting and the Redis state when scraped, not when recorded', async () => {
     const m = new Metrics('edge', log);
     let agents = 3;
     let waiting = 0;
     let up = true;
     m.trackConnections({ agents: () => agents, consoles: () => 1, upgradesWaiting: () => waiting });
     m.trackRedis(() => up);
+    let reports = 0;
+    m.trackReports(() => reports);
     expect(metricSum(await scrape(m), 'varsel_connected_agents')).toBe(3);
+    expect(metricSum(await scrape(m), 'varsel_reports_waiting')).toBe(0);
     agents = 7;
     waiting = 1200;
+    reports = 8500;
     up = false;
     const text = await scrape(m);
     expect(metricSum(text, 'varsel_connected_agents')).toBe(7);
     expect(metricSum(text, 'varsel_upgrades_waiting')).toBe(1200);
+    expect(metricSum(text, 'varsel_reports_waiting')).toBe(8500);
     expect(metricSum(text, 'varsel_connected_consoles')).toBe(1);
     expect(metricSum(text, 'varsel_redis_up')).toBe(0);
   });

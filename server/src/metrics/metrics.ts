@@ -214,41 +214,33 @@ export class Metrics {
 
   /** An edge's live connections, and its upgrades waiting for their handshake, read at each scrape. */
   trackConnections(count: { agents: () => number; consoles: () => number; upgradesWaiting: () => number }): void {
-    const registers = [this.registry];
-    new Gauge({
-      name: 'varsel_upgrades_waiting',
-      help: 'Websocket upgrades accepted by this edge and waiting for a place in the handshake (UPGRADES_IN_PROGRESS_MAX; a reconnect storm)',
-      registers,
-      collect() {
-        this.set(count.upgradesWaiting());
-      },
-    });
-    new Gauge({
-      name: 'varsel_connected_agents',
-      help: 'Agents connected to this edge',
-      registers,
-      collect() {
-        this.set(count.agents());
-      },
-    });
-    new Gauge({
-      name: 'varsel_connected_consoles',
-      help: 'Consoles connected to this edge',
-      registers,
-      collect() {
-        this.set(count.consoles());
-      },
-    });
+    this.readAtScrape(
+      'varsel_upgrades_waiting',
+      'Websocket upgrades accepted by this edge and waiting for a place in the handshake (UPGRADES_IN_PROGRESS_MAX; a reconnect storm)',
+      count.upgradesWaiting,
+    );
+    this.readAtScrape('varsel_connected_agents', 'Agents connected to this edge', count.agents);
+    this.readAtScrape('varsel_connected_consoles', 'Consoles connected to this edge', count.consoles);
+  }
+
+  /** Reports an edge has taken and not yet written to Redis, read at each scrape. */
+  trackReports(waiting: () => number): void {
+    this.readAtScrape('varsel_reports_waiting', 'Agent reports taken by this edge and waiting for their batch to Redis (ACK_BATCH_MAX a batch, two batches in flight)', waiting);
   }
 
   /** 1 while the process's store connection to Redis is ready, read at each scrape. */
   trackRedis(isUp: () => boolean): void {
+    this.readAtScrape('varsel_redis_up', "1 when this process's Redis connection is ready, else 0", () => (isUp() ? 1 : 0));
+  }
+
+  /** A gauge whose value is asked for at each scrape. */
+  private readAtScrape(name: string, help: string, read: () => number): void {
     new Gauge({
-      name: 'varsel_redis_up',
-      help: "1 when this process's Redis connection is ready, else 0",
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        this.set(isUp() ? 1 : 0);
+        this.set(read());
       },
     });
   }

@@ -59,7 +59,7 @@ export class ReportBatcher {
    * takes tens of thousands of reports a second, and each promise is garbage to collect).
    */
   add(report: Report, done: ReportDone): void {
-    if (this.pending() >= this.opts.maxPending) {
+    if (this.waiting() >= this.opts.maxPending) {
       this.opts.metrics.report(report.state, 'failed');
       done(new VarselError('UNAVAILABLE', 'Report queue is full; retry.'));
       return;
@@ -71,7 +71,7 @@ export class ReportBatcher {
       this.queue.push({ report, done });
       this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
     }
-    if (this.pending() < this.opts.batchMax) {
+    if (this.waiting() < this.opts.batchMax) {
       this.flushSoon();
     } else if (this.inFlight < IN_FLIGHT_MAX) {
       // A full batch leaves at once, not at the next timers phase: while an edge reads thousands of
@@ -96,7 +96,8 @@ export class ReportBatcher {
     }, this.opts.flushMs);
   }
 
-  private pending(): number {
+  /** Reports taken and not yet on their way to Redis. */
+  waiting(): number {
     return this.queue.length + this.acks.length;
   }
 
@@ -118,12 +119,12 @@ export class ReportBatcher {
 
   /** Starts writing batches while there are reports and room in flight. */
   private pump(): void {
-    while (this.pending() > 0 && this.inFlight < IN_FLIGHT_MAX) {
+    while (this.waiting() > 0 && this.inFlight < IN_FLIGHT_MAX) {
       const batch = this.nextBatch();
       this.inFlight++;
       void this.write(batch).finally(() => {
         this.inFlight--;
-        if (this.pending() > 0) this.pump();
+        if (this.waiting() > 0) this.pump();
         else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
       });
     }
@@ -156,6 +157,6 @@ export class ReportBatcher {
   async drain(): Promise<void> {
     this.clearTimer();
     this.pump();
-    if (this.inFlight > 0 || this.pending() > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.inFlight > 0 || this.waiting() > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }
