@@ -175,8 +175,7 @@ export async function createApp({ config, log, redisUrl, role }: AppDeps): Promi
       push: { store: new PushStore(realtime, keys), config: push.config },
     });
     metrics.trackConnections({ agents: () => io.of('/').sockets.size, consoles: () => consoleNamespace(io).sockets.size, upgradesWaiting: () => upgrades?.waiting ?? 0 });
-    const reports = batcher;
-    metrics.trackReports(() => reports.waiting());
+    metrics.trackReports(() => batcher?.waiting() ?? 0);
     // 5 s between checks: a slow socket can hold at most SOCKET_MAX_BUFFER_BYTES plus 5 s of alerts.
     guard = new SlowConsumerGuard(() => io.of('/').sockets.values() as Iterable<GuardedSocket>, {
       maxBytes: config.SOCKET_MAX_BUFFER_BYTES,

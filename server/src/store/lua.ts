@@ -3,12 +3,17 @@
  * (as BullMQ's commands/).
  */
 
+/** Shared by the state scripts: the counter name of each rank (DELIVERY_STATES). */
+const NAMES = `
+local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'acknowledged', [5] = 'expired', [6] = 'cancelled', [7] = 'failed' }
+`;
+
 /**
- * Shared by the state scripts: append "rank:ms" entries (comma-separated) to a device's
- * timestamps. `cur` is the device's state before: timestamps are written with the state, so a
- * device without one (0) has none to extend, and they are not read.
+ * Shared by the scripts that stamp devices one by one (replay, expiry, cancellation): append "rank:ms" entries
+ * (comma-separated) to a device's timestamps. `cur` is the device's state before: timestamps are
+ * written with the state, so a device without one (0) has none to extend, and they are not read.
  */
-const STAMP = `
+const STAMP = NAMES + `
 local function stamp(tsKey, dev, entry, cur)
   if cur > 0 then
     local prev = redis.call('HGET', tsKey, dev)
@@ -16,7 +21,6 @@ local function stamp(tsKey, dev, entry, cur)
   end
   redis.call('HSET', tsKey, dev, entry)
 end
-local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'acknowledged', [5] = 'expired', [6] = 'cancelled', [7] = 'failed' }
 `;
 
 /**
@@ -50,7 +54,7 @@ end
  * there is no such alert), 0 when it was already at or past that state, else the new rank. A
  * device reported twice in one batch is handled as two reports in that order.
  */
-export const RECORD_REPORTS = STAMP + AUDIENCE_FIXED + `
+export const RECORD_REPORTS = NAMES + AUDIENCE_FIXED + `
 local now = ARGV[1]
 local out = {}
 local units = nil
