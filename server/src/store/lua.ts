@@ -9,9 +9,10 @@ local names = { [1] = 'sent', [2] = 'delivered', [3] = 'displayed', [4] = 'ackno
 `;
 
 /**
- * Shared by the scripts that stamp devices one by one (replay, expiry, cancellation): append "rank:ms" entries
- * (comma-separated) to a device's timestamps. `cur` is the device's state before: timestamps are
- * written with the state, so a device without one (0) has none to extend, and they are not read.
+ * Shared by the scripts that stamp devices one by one (replay, expiry, cancellation): append
+ * "rank:ms" entries (comma-separated) to a device's timestamps. `cur` is the device's state
+ * before: timestamps are written with the state, so a device without one (0) has none to extend,
+ * and they are not read.
  */
 const STAMP = NAMES + `
 local function stamp(tsKey, dev, entry, cur)
