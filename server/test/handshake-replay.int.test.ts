@@ -59,7 +59,7 @@ describe('the replay read during the handshake', () => {
     await v.close();
   });
 
-  it('writes the 101 answer with the open packet, and the CONNECT answer with the missed alert and session:synced, one write each', async () => {
+  it('writes the 101 answer with the open packet in the turn the connection opens, and the CONNECT answer with the missed alert and session:synced, one write each', async () => {
     const siren = await admin.request<AlertView>('POST', '/api/alerts', SIREN);
     expect(siren.status).toBe(201);
     await waitFor('the fan-out to finish', async () => (await admin.request<AlertView>('GET', `/api/alerts/${siren.body.id}`)).body.fanout.doneAt !== undefined);
@@ -69,6 +69,9 @@ describe('the replay read during the handshake', () => {
       upgradeWrites ??= countWrites(socket);
     };
     v.app.httpServer!.prependListener('upgrade', spy);
+    // Written by the end of the turn engine.io opened the connection in, not on a later one.
+    let writtenInOpeningTurn: number | undefined;
+    v.app.io.engine.once('connection', () => process.nextTick(() => (writtenInOpeningTurn = upgradeWrites?.n)));
     const port = Number(new URL(v.url).port);
     const agent = new RawAgent(port);
     try {
@@ -76,6 +79,7 @@ describe('the replay read during the handshake', () => {
       v.app.httpServer!.removeListener('upgrade', spy);
       expect(agent.texts[0]).toMatch(/^0\{"sid"/);
       expect(upgradeWrites?.n).toBe(1);
+      expect(writtenInOpeningTurn).toBe(1);
 
       const before = upgradeWrites!.n;
       const d = devices[0]!;

@@ -19,25 +19,28 @@ export interface EngineConnection {
 }
 
 /**
- * The 101 answer of a websocket upgrade and the Engine.IO open packet that follows it in the
- * same turn leave together: the upgrade's socket is corked until the next turn. A refused
- * upgrade is uncorked at once, so its error answer is written before engine.io destroys the
- * socket. Call after io.attach(server): the listener goes before engine.io's.
+ * The 101 answer of a websocket upgrade and the Engine.IO open packet leave together: the
+ * upgrade's socket is corked until engine.io has opened the connection (its `connection` event,
+ * emitted once the open packet is written), and the two frames go out in one write in the same
+ * turn of the event loop. A reconnect storm's handshakes take several turns each, and under a
+ * storm a turn can take a good part of a second: waiting for the next turn here would cost every
+ * agent one more. A refused upgrade is uncorked at once, so its error answer is written before
+ * engine.io destroys the socket; any other is uncorked on the next turn at the latest. Call after
+ * io.attach(server): the listener goes before engine.io's.
  */
 export function coalesceUpgradeWrites(server: http.Server, io: Server, path = '/socket.io/'): void {
   const corked = new WeakSet<NetSocket>();
-  const release = (socket: NetSocket): void => {
-    if (corked.delete(socket)) socket.uncork();
+  const release = (socket: NetSocket | null | undefined): void => {
+    if (socket && corked.delete(socket)) socket.uncork();
   };
   server.prependListener('upgrade', (req: http.IncomingMessage, socket: NetSocket) => {
     if (!req.url?.startsWith(path)) return;
     corked.add(socket);
     socket.cork();
-    setImmediate(() => release(socket));
+    setImmediate(release, socket);
   });
-  io.engine.on('connection_error', (err: { req?: http.IncomingMessage }) => {
-    if (err.req?.socket) release(err.req.socket);
-  });
+  io.engine.on('connection', (conn: EngineConnection) => release(conn.request.socket));
+  io.engine.on('connection_error', (err: { req?: http.IncomingMessage }) => release(err.req?.socket));
 }
 
 /**
