@@ -23,13 +23,16 @@ type UpgradeListener = (req: http.IncomingMessage, socket: NetSocket, head: Buff
  * back within moments of its start. Plain HTTP requests (the console, the API, /metrics, health
  * checks) never wait here.
  *
- * Before its handshake an admitted upgrade waits one more turn of the event loop, and is dropped
- * if its client has gone meanwhile. An agent that gave up (its 20 s connect timeout) has closed
- * its end, but its request and its end of stream may still be queued. Upgrading it anyway costs
- * the websocket and Engine.IO handshakes, writes that the peer only answers with a reset, and the
- * errors of those writes. libuv reads a connection's request and its end of stream in separate
- * turns, so by the next turn such a connection has read its end of stream, and it is destroyed
- * for the cost of the HTTP parse alone. On an idle edge that turn takes microseconds.
+ * An upgrade whose client has gone is dropped before its handshake. An agent that gave up (its
+ * 20 s connect timeout) has closed its end, but its request and its end of stream may still be
+ * queued. Upgrading it anyway costs the websocket and Engine.IO handshakes, writes that the peer
+ * only answers with a reset, and the errors of those writes. libuv reads a connection's request
+ * and its end of stream in separate turns of the event loop, and a connection waiting for a place
+ * is read meanwhile: one that waited through a whole turn after the one its request came in
+ * shows its end already, and is destroyed for the cost of the HTTP parse alone. One admitted
+ * sooner (at once, on an idle edge) waits one more turn for the same check, which on an idle
+ * edge takes microseconds. Under a storm, when a turn takes a good part of a second, the
+ * upgrades that waited start at once: every turn a handshake waits is one its place is held.
  */
 
 /**
@@ -43,9 +46,17 @@ export const UPGRADES_IN_PROGRESS_MAX = 256;
 /** After this long an admitted upgrade frees its place whatever it is doing. */
 export const SETTLE_MAX_MS = 5_000;
 
+/**
+ * Starts an admitted upgrade. `endSeen`: its connection has been read through a whole turn of the
+ * event loop since its request came, so an end of stream sent with the request would show by now.
+ */
+type Start = (endSeen: boolean) => void;
+
 interface Held {
   socket: NetSocket;
-  start: () => void;
+  start: Start;
+  /** The gate's turn when it began to wait; undefined when admitted at once. */
+  turn?: number;
 }
 
 interface Admitted {
@@ -60,6 +71,9 @@ export class UpgradeGate {
   private head = 0;
   private closed = false;
   private readonly admitted = new Map<NetSocket, Admitted>();
+  /** Turns of the event loop counted while connections wait (a setImmediate each). */
+  private turn = 0;
+  private counting = false;
 
   constructor(
     readonly maxInProgress = UPGRADES_IN_PROGRESS_MAX,
@@ -81,13 +95,16 @@ export class UpgradeGate {
   }
 
   /** Calls `start` once `socket` has a place: at once when one is free and nobody is waiting. */
-  admit(socket: NetSocket, start: () => void): void {
+  admit(socket: NetSocket, start: Start): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
     if (this.admitted.size < this.maxInProgress && this.waiting === 0) this.startOne({ socket, start });
-    else this.queue.push({ socket, start });
+    else {
+      this.queue.push({ socket, start, turn: this.turn });
+      this.countTurns();
+    }
   }
 
   /** The connection's handshake is over (its agent is connected) or it is gone: its place goes to the next one waiting. */
@@ -119,7 +136,19 @@ export class UpgradeGate {
     timer.unref();
     this.admitted.set(held.socket, { timer, onClose });
     held.socket.once('close', onClose);
-    held.start();
+    // Two turns counted since it began to wait: the whole of the turn after its request's was read.
+    held.start(held.turn !== undefined && this.turn - held.turn >= 2);
+  }
+
+  /** Counts turns of the event loop as long as connections wait: one setImmediate per turn. */
+  private countTurns(): void {
+    if (this.counting) return;
+    this.counting = true;
+    setImmediate(() => {
+      this.counting = false;
+      this.turn++;
+      if (this.waiting > 0 && !this.closed) this.countTurns();
+    });
   }
 
   private startWaiting(): void {
@@ -155,19 +184,20 @@ export function admitUpgrades(server: http.Server, gate: UpgradeGate, onDropped:
     // the upgrade waits ends up as a destroyed socket, which is dropped below.
     const ignore = (): void => undefined;
     socket.on('error', ignore);
-    gate.admit(socket, () =>
-      // Two checks phases: the poll phase between them reads the end of stream, if any.
-      setImmediate(() =>
-        setImmediate(() => {
-          socket.removeListener('error', ignore);
-          if (socket.destroyed || socket.readableEnded) {
-            socket.destroy();
-            onDropped();
-            return;
-          }
-          for (const listener of listeners) listener.call(server, req, socket, head);
-        }),
-      ),
-    );
+    const upgrade = (): void => {
+      socket.removeListener('error', ignore);
+      if (socket.destroyed || socket.readableEnded) {
+        socket.destroy();
+        onDropped();
+        return;
+      }
+      for (const listener of listeners) listener.call(server, req, socket, head);
+    };
+    gate.admit(socket, (endSeen) => {
+      // After the current callback (a place is freed inside another connection's events).
+      if (endSeen) process.nextTick(upgrade);
+      // Two check phases: the poll phase between them reads the end of stream, if any.
+      else setImmediate(() => setImmediate(upgrade));
+    });
   });
 }
