@@ -30,7 +30,7 @@ describe('the report batcher against real Redis', () => {
   }
 
   /** A batcher writing through `delivery`, with silent logs and, unless given, metrics of its own. */
-  function batcherOn(delivery: DeliveryStore, o: { flushMs: number; batchMax: number; maxPending: number; metrics?: Metrics; onRecorded?: (ids: Set<string>) => void }): ReportBatcher {
+  function batcherOn(delivery: DeliveryStore, o: { flushMs: number; batchMax: number; maxPending: number; metrics?: Metrics; onRecorded?: (ids: Set<string>) => void; deferMaxMs?: number }): ReportBatcher {
     return new ReportBatcher(delivery, { log: createLogger({ LOG_LEVEL: 'silent' }), metrics: new Metrics('edge', createLogger({ LOG_LEVEL: 'silent' })), onRecorded: () => undefined, ...o });
   }
 
@@ -116,5 +116,37 @@ describe('the report batcher against real Redis', () => {
     const byDevice = new Map((await delivery.devices(alert.id, { limit: 2_000 })).map((d) => [d.deviceId, d]));
     expect(byDevice.get(devices[4]!.device.id)?.state).toBe('acknowledged');
     expect(byDevice.get(devices[6]!.device.id)?.state).toBe('acknowledged');
+  });
+
+  it('writes the other reports ahead of acknowledgements again once the oldest of them has waited deferMaxMs', async () => {
+    const { devices, alert } = await alertTo(8, 'pc-defer');
+    const delivery = new DeliveryStore(redis, keys);
+    // Redis is held until released: the batches in flight stay in flight meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const record = delivery.recordReports.bind(delivery);
+    const written = vi.spyOn(delivery, 'recordReports').mockImplementation(async (reports) => {
+      await held;
+      return record(reports);
+    });
+    const batcher = batcherOn(delivery, { flushMs: 5_000, batchMax: 2, maxPending: 100, deferMaxMs: 100 });
+    const add = (i: number, state: 'delivered' | 'acknowledged'): void => batcher.add({ alertId: alert.id, deviceId: devices[i]!.device.id, orgUnit: 'KIT', state }, () => undefined);
+
+    // Two batches go in flight at once; devices 4 and 5 wait.
+    for (const i of [0, 1, 2, 3, 4, 5]) add(i, 'delivered');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Devices 6 and 7 acknowledge (nothing of theirs is queued) when 4 and 5 have waited longer than 100 ms.
+    add(6, 'acknowledged');
+    add(7, 'acknowledged');
+    release();
+    await batcher.drain();
+
+    const batches = written.mock.calls.map(([reports]) => reports.map((r) => `${devices.findIndex((d) => d.device.id === r.deviceId)} ${r.state}`));
+    expect(batches).toEqual([
+      ['0 delivered', '1 delivered'],
+      ['2 delivered', '3 delivered'],
+      ['4 delivered', '5 delivered'],
+      ['6 acknowledged', '7 acknowledged'],
+    ]);
   });
 });

@@ -9,6 +9,8 @@ export type ReportDone = (err: VarselError | null, outcome?: ReportOutcome) => v
 interface Pending {
   report: Report;
   done: ReportDone;
+  /** When it was taken (performance.now()). */
+  at: number;
 }
 
 /** Identifies the reports of one device about one alert (a UUID has no newline). */
@@ -20,6 +22,10 @@ function queuedKey(r: Report): string {
 // order sent, so a device's reports keep their order); more would only queue in Redis.
 const IN_FLIGHT_MAX = 2;
 
+// 3 s: how long a report other than an acknowledgement may wait before it goes ahead of the
+// acknowledgements. The PC agent resends a report unanswered after 10 s.
+export const REPORT_DEFER_MAX_MS = 3_000;
+
 /**
  * Gathers agent reports for a few milliseconds and writes them in one round trip (one script
  * call per alert), instead of one round trip each. Bounded: past `maxPending` new reports are
@@ -29,7 +35,12 @@ const IN_FLIGHT_MAX = 2;
  * an edge holds thousands of those while Redis writes them; an acknowledgement (a person's answer,
  * the figure a duty officer watches) queued behind them would wait for all of them. It is written
  * in the next batch instead, unless a report of the same device and alert is still queued: then it
- * stays behind that one, so a device's reports are written in the order it sent them.
+ * stays behind that one, so a device's reports are written in the order it sent them. Ahead of
+ * the acknowledgements, though, only for a while: once the oldest other report has waited
+ * `deferMaxMs`, batches take the other reports first again. Where the edges and Redis need longer
+ * than an agent's report timeout to write a broadcast's reports (on slow hardware, the reports
+ * of 45,000 agents took 12 s), `delivered` reports would otherwise wait behind every
+ * acknowledgement sent meanwhile, and their agents would give up on them and send them again.
  */
 export class ReportBatcher {
   /** Reports other than acknowledgements, oldest first. */
@@ -51,6 +62,8 @@ export class ReportBatcher {
       log: Logger;
       metrics: Metrics;
       onRecorded: (alertIds: Set<string>) => void;
+      /** See the class comment; REPORT_DEFER_MAX_MS unless given. */
+      deferMaxMs?: number;
     },
   ) {}
 
@@ -65,10 +78,11 @@ export class ReportBatcher {
       return;
     }
     const key = queuedKey(report);
+    const at = performance.now();
     if (report.state === 'acknowledged' && !this.queued.has(key)) {
-      this.acks.push({ report, done });
+      this.acks.push({ report, done, at });
     } else {
-      this.queue.push({ report, done });
+      this.queue.push({ report, done, at });
       this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
     }
     if (this.waiting() < this.opts.batchMax) {
@@ -101,20 +115,32 @@ export class ReportBatcher {
     return this.queue.length + this.acks.length;
   }
 
-  /** The next batch: acknowledgements first, then the other reports, at most `batchMax`. */
+  /**
+   * The next batch, at most `batchMax`: acknowledgements first, then the other reports; the other
+   * reports first while the oldest of them has waited longer than deferMaxMs.
+   */
   private nextBatch(): Pending[] {
-    const batch = this.acks.splice(0, this.opts.batchMax);
-    if (batch.length < this.opts.batchMax) {
-      const rest = this.queue.splice(0, this.opts.batchMax - batch.length);
-      for (const p of rest) {
-        const key = queuedKey(p.report);
-        const n = this.queued.get(key) ?? 1;
-        if (n > 1) this.queued.set(key, n - 1);
-        else this.queued.delete(key);
-      }
-      batch.push(...rest);
+    const oldest = this.queue[0];
+    if (oldest && performance.now() - oldest.at > (this.opts.deferMaxMs ?? REPORT_DEFER_MAX_MS)) {
+      const batch = this.takeOthers(this.opts.batchMax);
+      batch.push(...this.acks.splice(0, this.opts.batchMax - batch.length));
+      return batch;
     }
+    const batch = this.acks.splice(0, this.opts.batchMax);
+    if (batch.length < this.opts.batchMax) batch.push(...this.takeOthers(this.opts.batchMax - batch.length));
     return batch;
+  }
+
+  /** Up to `n` of the reports other than acknowledgements, oldest first. */
+  private takeOthers(n: number): Pending[] {
+    const taken = this.queue.splice(0, n);
+    for (const p of taken) {
+      const key = queuedKey(p.report);
+      const count = this.queued.get(key) ?? 1;
+      if (count > 1) this.queued.set(key, count - 1);
+      else this.queued.delete(key);
+    }
+    return taken;
   }
 
   /** Starts writing batches while there are reports and room in flight. */
