@@ -1,9 +1,9 @@
 /**
  * The entry point of the bundle, `server/dist/varsel.mjs`: binds an edge's port with only the
  * configuration loaded (early-listen.ts), then loads the server (main.ts, the CommonJS file
- * `varsel-app.cjs` in the bundle), which takes the bound port over. A worker binds nothing here. A configuration that
- * does not parse binds nothing either: main.ts then says what is wrong and exits 78, having opened
- * nothing.
+ * `varsel-app.cjs` in the bundle), which takes the bound port over. A worker binds nothing here.
+ * A configuration that does not parse binds nothing either: main.ts then says what is wrong and
+ * exits 78, having opened nothing.
  */
 import { createRequire } from 'node:module';
 import { ConfigError, loadConfig, parseRole } from './config.js';

@@ -24,7 +24,7 @@ const IN_FLIGHT_MAX = 2;
 
 // 3 s: how long a report other than an acknowledgement may wait before it goes ahead of the
 // acknowledgements. The PC agent resends a report unanswered after 10 s.
-export const REPORT_DEFER_MAX_MS = 3_000;
+const REPORT_DEFER_MAX_MS = 3_000;
 
 /**
  * Gathers agent reports for a few milliseconds and writes them in one round trip (one script
