@@ -52,6 +52,15 @@ describe("the benchmark's simulated agents against the real server", () => {
     expect(Number.isNaN(times.receivedAt[20])).toBe(true);
     const counts = (await admin.request<AlertView>('GET', `/api/alerts/${id}`)).body.counts;
     expect(counts).toMatchObject({ delivered: 20, displayed: 20, acknowledged: 20 });
+
+    // Told not to report (the --storm-without-reports diagnostic), they receive and count the next
+    // siren, and the server hears nothing of it.
+    fleet.setReporting(false);
+    const quietId = (await admin.request<AlertView>('POST', '/api/alerts', SIREN)).body.id;
+    await waitFor('the unreported siren received', () => fleet.tracker.counts(quietId).received === 20);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fleet.tracker.counts(quietId)).toEqual({ received: 20, duplicates: 0, acked: 0, reportFailures: 0 });
+    expect((await admin.request<AlertView>('GET', `/api/alerts/${quietId}`)).body.counts).toMatchObject({ delivered: 0, acknowledged: 0 });
   });
 
   it('reconnect by themselves after their edge went away, with backoff, and catch up an alert sent meanwhile', async () => {

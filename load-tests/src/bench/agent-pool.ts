@@ -226,6 +226,11 @@ export class AgentPool {
     await Promise.all(this.procs.map((p) => p.request({ type: 'mark' }, QUICK_MS)));
   }
 
+  /** Whether the agents report the alerts they receive from now on. */
+  async reporting(on: boolean): Promise<void> {
+    await Promise.all(this.procs.map((p) => p.request({ type: 'reporting', on }, QUICK_MS)));
+  }
+
   status(): Promise<WorkerStatus[]> {
     return Promise.all(this.procs.map((p) => p.request({ type: 'status' }, QUICK_MS)));
   }

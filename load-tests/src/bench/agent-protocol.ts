@@ -50,6 +50,8 @@ export type Command =
   | { type: 'collect'; alertId: string }
   /** Start of a reconnect storm: from now on, record each agent's first disconnect and reconnect. */
   | { type: 'mark' }
+  /** Whether the agents report the alerts they receive from now on (they do unless told not to). */
+  | { type: 'reporting'; on: boolean }
   | { type: 'status' }
   /** Close every connection and forget every agent. */
   | { type: 'close-all' };
@@ -107,6 +109,7 @@ export interface Replies {
   counts: AlertCounts;
   collect: AlertTimes;
   mark: null;
+  reporting: null;
   status: WorkerStatus;
   'close-all': null;
 }

@@ -44,6 +44,10 @@ async function handle(cmd: Command): Promise<unknown> {
       fleet?.mark();
       takeLoopDelayMax(true);
       return null;
+    case 'reporting':
+      // MQTT agents send no reports.
+      if (fleet instanceof SioFleet) fleet.setReporting(cmd.on);
+      return null;
     case 'status': {
       const none = new Float64Array(0);
       const s = fleet?.status() ?? { agents: 0, connected: 0, disconnects: {}, connectErrors: {}, disconnectedAt: none, reconnectedAt: none };

@@ -132,8 +132,9 @@ export function stormChartOf(r: BenchResult): string | null {
   if (!v && !b) return null;
   const series: ChartSeries[] = [];
   if (v) {
-    series.push({ label: 'Varsel: connected again', color: '#0b5fa5', points: v.connectedCurve, total: v.agents });
-    if (v.caughtUpCurve) series.push({ label: 'Varsel: caught up (has the alert sent during the storm)', color: '#0b5fa5', dashed: true, points: v.caughtUpCurve, total: v.agents });
+    const varsel = v.agentsReported === false ? 'Varsel, agents sending no reports' : 'Varsel';
+    series.push({ label: `${varsel}: connected again`, color: '#0b5fa5', points: v.connectedCurve, total: v.agents });
+    if (v.caughtUpCurve) series.push({ label: `${varsel}: caught up (has the alert sent during the storm)`, color: '#0b5fa5', dashed: true, points: v.caughtUpCurve, total: v.agents });
   }
   if (b) series.push({ label: 'bare socket.io: connected again', color: '#d9730d', points: b.connectedCurve, total: b.agents });
   return renderChart({

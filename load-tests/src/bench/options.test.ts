@@ -35,12 +35,15 @@ describe('parseBenchCommand', () => {
       connectConcurrency: 250,
       reachSamples: 9,
       cpuProf: false,
+      stormWithoutReports: false,
     });
   });
 
   it('reads every option, in both --name value and --name=value forms', () => {
     const o = options(['--agents', '5000', '--edges=2', '--workers', '2', '--rounds', '1', '--scenarios', 'b,a', '--mqtt-agents', '3000', '--devices', '6000', '--out-dir', '/tmp/x']);
     expect(o).toMatchObject({ agents: 5000, edges: 2, workers: 2, rounds: 1, scenarios: ['a', 'b'], mqttAgents: 3000, devices: 6000, outDir: '/tmp/x' });
+    expect(options(['--storm-without-reports', '--cpu-prof'])).toMatchObject({ stormWithoutReports: true, cpuProf: true });
+    expect(problems(['--storm-without-reports=yes'])).toEqual([expect.stringMatching(/storm-without-reports/)]);
   });
 
   it('enrolls as many devices as agents when there are more than 50,000 agents', () => {

@@ -72,6 +72,7 @@ const OptionsSchema = z
     'connect-concurrency': wholeNumber(1, 5000, 250),
     'reach-samples': wholeNumber(1, 100, 9),
     'cpu-prof': z.boolean().default(false),
+    'storm-without-reports': z.boolean().default(false),
   })
   .strict()
   .transform((o, ctx) => {
@@ -120,6 +121,11 @@ export interface BenchOptions {
   reachSamples: number;
   /** Start every server process with `node --cpu-prof` (profiles land next to the server logs). */
   cpuProf: boolean;
+  /**
+   * A diagnostic: in Varsel's reconnect storm the agents send no reports about the alert they
+   * catch up, so the storm measures the reconnect, its authentication and replay alone.
+   */
+  stormWithoutReports: boolean;
 }
 
 export type ParsedBenchCommand = { kind: 'help' } | { kind: 'run'; options: BenchOptions };
@@ -157,6 +163,10 @@ ${SCENARIOS.map((s) => `                             ${s}: ${SCENARIO_TITLES[s]}
   --reach-samples N        audience previews timed per audience (default 9)
   --cpu-prof               run every server process under node --cpu-prof; the profiles
                            (.cpuprofile, open in Chrome DevTools) go next to the server logs
+  --storm-without-reports  a diagnostic: in Varsel's reconnect storm (d) the agents send no
+                           reports about the alert they catch up; the storm then measures the
+                           reconnect, authentication and replay alone, and is not judged
+                           against the target
   --help                   show this text
 
 Every process it starts is stopped at the end, on errors and on Ctrl-C.`;
@@ -165,7 +175,7 @@ Every process it starts is stopped at the end, on errors and on Ctrl-C.`;
 export function parseBenchCommand(argv: readonly string[]): ParsedBenchCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const flags = ['help', 'cpu-prof'];
+    const flags = ['help', 'cpu-prof', 'storm-without-reports'];
     const names = ['agents', 'devices', 'edges', 'workers', 'rounds', 'scenarios', 'mqtt-agents', 'agents-per-process', 'out-dir', 'timeout-minutes', 'round-timeout-ms', 'storm-timeout-ms', 'connect-concurrency', 'reach-samples', ...flags];
     const options = Object.fromEntries(names.map((n) => [n, { type: flags.includes(n) ? ('boolean' as const) : ('string' as const) }]));
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
@@ -197,6 +207,7 @@ export function parseBenchCommand(argv: readonly string[]): ParsedBenchCommand {
       connectConcurrency: o['connect-concurrency'],
       reachSamples: o['reach-samples'],
       cpuProf: o['cpu-prof'],
+      stormWithoutReports: o['storm-without-reports'],
     },
   };
 }

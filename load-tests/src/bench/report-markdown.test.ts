@@ -16,6 +16,7 @@ function round(p99Ms: number, over: Partial<RoundFigures> = {}): RoundFigures {
 const storm = (allConnectedMs: number, allCaughtUpMs: number | null): StormFigures => ({
   agents: 45_000, firstEdgeUpMs: 900, allEdgesUpMs: 1100, alertSentMs: 1000, connected99Ms: allConnectedMs - 100, allConnectedMs, caughtUp99Ms: allCaughtUpMs, allCaughtUpMs, reconnected: 45_000, caughtUp: 45_000, duplicates: 0,
   harnessLoopMaxMs: 120, connectedCurve: [[1000, 1], [allConnectedMs, 45_000]], caughtUpCurve: allCaughtUpMs === null ? null : [[1100, 1], [allCaughtUpMs, 45_000]], disconnects: {}, cpuMs: {},
+  agentsReported: allCaughtUpMs === null ? null : true,
 });
 
 function result() {
@@ -101,6 +102,22 @@ describe('renderMarkdown', () => {
     expect(failedAttempts({ 'transport close': 45_000, 'connect ECONNREFUSED': 6067, 'connect timeout': 545, 'refused 50301 UNAVAILABLE': 3 })).toBe('6,615 (ECONNREFUSED 6,067, timeout 545, refused 50301 UNAVAILABLE 3)');
     expect(failedAttempts({ 'transport close': 45_000 })).toBe('0');
     expect(md).toContain('| Varsel | 45,000 | 900 | 1,100 | 1,000 | 8,900 | 9,000 | 9,500 | 9,500 | 0 | 120 |');
+  });
+
+  it('does not judge the storm of the --storm-without-reports diagnostic, and names it', () => {
+    const r = result();
+    if (!r.reconnect?.varselStorm) throw new Error('no storm');
+    r.reconnect.varselAgentsReported = false;
+    r.reconnect.varselStorm.agentsReported = false;
+    const diagnostic = renderMarkdown(r, { json: 'r.json', svg: 'r.svg' });
+    expect(diagnostic).toContain(
+      '| d | reconnect storm after kill -9 of every edge: all caught up (99 %); diagnostic: the agents sent no reports (--storm-without-reports) | 9,500 ms (9,500 ms) | bare: all reconnected 8,000 ms (7,900 ms) | 1.19× | not judged | – |',
+    );
+    expect(diagnostic).toContain('| Varsel (diagnostic: the agents sent no reports (--storm-without-reports)) | 45,000 |');
+    expect(stormChartOf(r)).toContain('Varsel, agents sending no reports: caught up');
+    // A run as usual says nothing of it.
+    expect(md).not.toContain('diagnostic');
+    expect(result().reconnect?.varselAgentsReported).toBe(true);
   });
 
   it("shows Varsel's own metrics, one row per read", () => {

@@ -67,6 +67,8 @@ export class SioFleet {
   private reconnectedAt: Float64Array;
   private marked = false;
   private closed = false;
+  /** Off: alerts are received and counted, and not reported (a diagnostic storm). */
+  private reporting = true;
   /** Reports to send, a chunk per turn of the event loop (see REPORT_CHUNK). */
   private toReport: { agent: Agent; alertId: string; state: ReportState }[] = [];
   private reportAt = 0;
@@ -158,7 +160,7 @@ export class SioFleet {
         break;
       case 'alert':
         if (!this.tracker.receive(e.alert.id, a.i, at)) return;
-        this.queueReport(a, ackTarget(e.alert), 'delivered');
+        if (this.reporting) this.queueReport(a, ackTarget(e.alert), 'delivered');
         break;
       case 'report-answered':
         if (!e.ack.ok) this.tracker.reportFailed(e.alertId, `${e.state} ${e.ack.error.code}`);
@@ -284,6 +286,11 @@ export class SioFleet {
       a.settle = settle;
       this.open(a);
     });
+  }
+
+  /** Whether the agents report the alerts they receive from now on (off: the --storm-without-reports diagnostic). */
+  setReporting(on: boolean): void {
+    this.reporting = on;
   }
 
   mark(): void {

@@ -25,6 +25,8 @@ export interface StormFigures {
   /** Agents connected again (and, for Varsel, holding the alert) over ms since the kill: (ms, count) points. */
   connectedCurve: [number, number][];
   caughtUpCurve: [number, number][] | null;
+  /** Varsel: whether the agents reported the alert (false: the --storm-without-reports diagnostic); null without an alert. */
+  agentsReported: boolean | null;
   /** The longest any harness process's event loop was held during the storm, in ms. */
   harnessLoopMaxMs: number;
   /** Connections lost during the storm, by reason (the kill shows as "transport close"). */
@@ -40,6 +42,8 @@ export interface StormContext {
   timeoutMs: number;
   progress: Progress;
   signal: AbortSignal;
+  /** False: the agents send no reports about the storm's alert (a diagnostic). */
+  reports?: boolean;
 }
 
 /**
@@ -51,6 +55,8 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
   const { pool, agents, signal } = ctx;
   const cpuBefore = cpuSnapshot(ctx.processes());
   const disconnectsBefore = mergeDisconnects(await pool.status());
+  const reports = ctx.reports ?? true;
+  if (!reports) await pool.reporting(false);
   await pool.mark();
   const killedAt = now();
   await ctx.servers.killEdges();
@@ -90,6 +96,7 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
     );
   } finally {
     status.stop();
+    if (!reports) await pool.reporting(true);
   }
 
   const statuses = await pool.status();
@@ -112,6 +119,7 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
     harnessLoopMaxMs: Math.max(0, ...statuses.map((s) => s.loopDelayMaxMs)),
     connectedCurve: cumulative(latencies(reconnectedAt, killedAt)),
     caughtUpCurve: times ? cumulative(latencies(times.receivedAt, killedAt)) : null,
+    agentsReported: alertId ? reports : null,
     disconnects: Object.fromEntries(Object.entries(disconnects).filter(([, v]) => v > 0)),
     cpuMs: cpuDelta(cpuBefore, cpuSnapshot(ctx.processes())),
   };

@@ -99,7 +99,9 @@ export async function runVarselPhase(env: PhaseEnv, result: VarselPhaseResult): 
       problems.push(...metricsProblems(m, rounds.rounds.reduce((a, r) => a + r.received, 0)));
     }
     if (has('d')) {
-      const storm = await reconnectStorm({ pool, agents: await pool.connected(), servers: cluster.servers, processes, timeoutMs: o.stormTimeoutMs, progress, signal }, 'varsel storm', async (edge) => {
+      const stormContext = { pool, agents: await pool.connected(), servers: cluster.servers, processes, timeoutMs: o.stormTimeoutMs, progress, signal, reports: !o.stormWithoutReports };
+      if (o.stormWithoutReports) progress.line('varsel storm: a diagnostic run, the agents send no reports about the alert they catch up');
+      const storm = await reconnectStorm(stormContext, 'varsel storm', async (edge) => {
         const client = cluster.clients[edge.index] ?? api;
         return (await client.sendAlert(benchAlertInput())).id;
       });
