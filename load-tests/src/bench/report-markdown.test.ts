@@ -107,7 +107,6 @@ describe('renderMarkdown', () => {
   it('does not judge the storm of the --storm-without-reports diagnostic, and names it', () => {
     const r = result();
     if (!r.reconnect?.varselStorm) throw new Error('no storm');
-    r.reconnect.varselAgentsReported = false;
     r.reconnect.varselStorm.agentsReported = false;
     const diagnostic = renderMarkdown(r, { json: 'r.json', svg: 'r.svg' });
     expect(diagnostic).toContain(
@@ -117,7 +116,7 @@ describe('renderMarkdown', () => {
     expect(stormChartOf(r)).toContain('Varsel, agents sending no reports: caught up');
     // A run as usual says nothing of it.
     expect(md).not.toContain('diagnostic');
-    expect(result().reconnect?.varselAgentsReported).toBe(true);
+    expect(result().reconnect?.varselStorm?.agentsReported).toBe(true);
   });
 
   it("shows Varsel's own metrics, one row per read", () => {

@@ -47,8 +47,6 @@ export interface BenchResult {
     bare99Ms: number | null;
     /** varselAllCaughtUpMs / bareAllConnectedMs. */
     ratio: number | null;
-    /** False in the --storm-without-reports diagnostic, which is not judged against the target. */
-    varselAgentsReported: boolean | null;
     varselStorm: StormFigures | null;
     bareStorm: StormFigures | null;
   } | null;
@@ -133,7 +131,6 @@ export function buildResult(x: {
             bareAllConnectedMs: bs?.allConnectedMs ?? null,
             bare99Ms: bs?.connected99Ms ?? null,
             ratio: ratio(vs?.allCaughtUpMs, bs?.allConnectedMs),
-            varselAgentsReported: vs?.agentsReported ?? null,
             varselStorm: vs,
             bareStorm: bs,
           }

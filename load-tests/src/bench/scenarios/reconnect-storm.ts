@@ -96,8 +96,9 @@ export async function reconnectStorm(ctx: StormContext, label: string, sendAlert
     );
   } finally {
     status.stop();
-    if (!reports) await pool.reporting(true);
   }
+  // (A storm that failed ends its phase, agents and all.)
+  if (!reports) await pool.reporting(true);
 
   const statuses = await pool.status();
   const reconnectedAt = concat(statuses.map((s) => s.reconnectedAt));
